@@ -1,0 +1,38 @@
+/**
+ * The `mw-gitops` command line. Each command lives in cli/commands/<name>.ts and exports
+ * `register(program)`; this file wires them and turns errors into exit codes:
+ * 0 success, 2 bad input or usage (UserError), 1 anything else.
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../config/errors.js';
+import * as synth from './commands/synth.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mw-gitops')
+    .description('Render MediaWiki on Kubernetes (cdk8s + Argo Rollouts) and keep the deployment repository in step.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  synth.register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes are bad input (2). Commander already printed the message.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`mw-gitops: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`mw-gitops: internal error: ${message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
