@@ -65,7 +65,7 @@ async function cold(): Promise<Record<string, unknown>> {
 async function scale(): Promise<Record<string, unknown>> {
   const factor = Number(option('factor'));
   const iterations = Number(option('iterations'));
-  const warmupReleases = Number(option('warmup-releases', '100'));
+  const warmupReleases = Number(option('warmup-releases', '368'));
   const out = option('out');
   const environments = await import('../environments/index.js');
   const { readConfigFiles } = await import('../cli/config-files.js');
@@ -73,6 +73,14 @@ async function scale(): Promise<Record<string, unknown>> {
   const { parseInputs } = await import('../render/inputs.js');
   const { renderProject } = await import('../render/render.js');
   const { scaleConfig } = await import('./scale.js');
+  // Count cdk8s's per-construct validations: work that should grow with the release count only.
+  const { Node } = await import('constructs');
+  const validate = Node.prototype.validate;
+  let validations = 0;
+  Node.prototype.validate = function countedValidate(this: InstanceType<typeof Node>) {
+    validations++;
+    return validate.call(this);
+  };
 
   const files = await readConfigFiles(join(ROOT, 'environments'));
   const scaled = scaleConfig({ typed: environments, ...files }, factor);
@@ -82,10 +90,14 @@ async function scale(): Promise<Record<string, unknown>> {
   const once = async () => {
     const dir = join(out, `run-${run++}`);
     const [inputs, parseMs] = await timed(() => parseInputs(scaled.files, scaled.typed));
+    validations = 0;
+    const cpu = process.cpuUsage();
     const [result, renderMs] = await timed(() => renderProject(inputs));
+    const { user, system } = process.cpuUsage(cpu);
+    const renderCpuMs = (user + system) / 1000;
     const [, writeMs] = await timed(() => writeTreeAtomically(dir, result.tree));
     await rm(dir, { recursive: true, force: true });
-    return { releases: result.index.releases.length, files: result.tree.size, bytes: [...result.tree.values()].reduce((n, t) => n + t.length, 0), parseMs, renderMs, writeMs };
+    return { releases: result.index.releases.length, files: result.tree.size, bytes: [...result.tree.values()].reduce((n, t) => n + t.length, 0), parseMs, renderMs, renderCpuMs, writeMs, validations };
   };
 
   const first = await once();

@@ -475,7 +475,11 @@ interface ScaleRun {
   readonly releases: number;
   readonly parseMs: number;
   readonly renderMs: number;
+  /** CPU time of the process during renderProject (all threads, GC included). */
+  readonly renderCpuMs: number;
   readonly writeMs: number;
+  /** cdk8s construct validations (Node#validate) during renderProject. */
+  readonly validations: number;
 }
 
 interface ScaleData {
@@ -510,6 +514,8 @@ export async function measureScale(s: BenchSettings, scratch: string): Promise<M
     const runs = data.flatMap((x) => x.runs);
     const what = `${factor}x: ${d.releases} releases (${d.namespaceCopies}x namespaces, ${d.clusterCopies}x clusters), ${d.files} files, ${(d.bytes / 1024 / 1024).toFixed(1)} MiB`;
     figures[`scale.${factor}x.perRelease`] = figure('scale', `${what}: renderProject per release`, runs.map((x) => x.renderMs / x.releases), 'ms');
+    figures[`scale.${factor}x.cpuPerRelease`] = figure('scale', `  renderProject cpu time per release`, runs.map((x) => x.renderCpuMs / x.releases), 'ms');
+    figures[`scale.${factor}x.validationsPerRelease`] = figure('scale', `  cdk8s construct validations per release (a count)`, runs.map((x) => x.validations / x.releases), 'count');
     figures[`scale.${factor}x.synthPerRelease`] = figure('scale', `  parse + render + write per release`, runs.map((x) => (x.parseMs + x.renderMs + x.writeMs) / x.releases), 'ms');
     figures[`scale.${factor}x.render`] = figure('scale', `  renderProject, all ${d.releases} releases`, runs.map((x) => x.renderMs), 'ms');
     figures[`scale.${factor}x.firstSynth`] = figure('scale', `  first synth in the process (cold JIT)`, data.map((x) => x.first.parseMs + x.first.renderMs + x.first.writeMs), 'ms');
@@ -520,6 +526,11 @@ export async function measureScale(s: BenchSettings, scratch: string): Promise<M
     const f = figures[`scale.${factor}x.perRelease`];
     if (factor !== 1 && isMeasured(one) && isMeasured(f)) {
       figures[`ratio.scale${factor}x`] = figure('scale', `time per release ${factor}x / 1x`, [f.median / one.median], 'x', 'ratio of the medians');
+      const cpuOne = figures['scale.1x.cpuPerRelease'];
+      const cpuF = figures[`scale.${factor}x.cpuPerRelease`];
+      if (isMeasured(cpuOne) && isMeasured(cpuF)) {
+        figures[`ratio.scale${factor}xCpu`] = figure('scale', `  cpu time per release ${factor}x / 1x`, [cpuF.median / cpuOne.median], 'x', 'ratio of the medians');
+      }
     }
   }
   return { figures, notes: [] };

@@ -46,6 +46,7 @@ export function evaluateTargets(figures: Figures): TargetResult[] {
 export function formatValue(v: number, unit: string): string {
   if (unit === 'x') return `${v.toFixed(2)}x`;
   if (unit === 'MiB') return `${v.toFixed(0)} MiB`;
+  if (unit === 'count') return v.toFixed(0);
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return `${v.toFixed(digits)} ${unit}`;
 }
