@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
 import * as synth from './commands/synth.js';
+import * as publish from './commands/publish.js';
+import * as diff from './commands/diff.js';
 
 export function buildProgram(): Command {
   const program = new Command('mw-gitops')
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   synth.register(program);
+  publish.register(program);
+  diff.register(program);
   return program;
 }
 
