@@ -297,8 +297,8 @@ function childArgs(root: string, mode: string, args: readonly string[]): string[
   return ['--import', 'tsx', join(root, 'bench/child.ts'), mode, ...args];
 }
 
-async function runChild<T>(s: BenchSettings, mode: string, args: readonly string[]): Promise<{ data: T; run: ProcessRun }> {
-  const run = await runProcess(process.execPath, childArgs(s.root, mode, args), { cwd: s.root });
+async function runChild<T>(s: BenchSettings, mode: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ data: T; run: ProcessRun }> {
+  const run = await runProcess(process.execPath, childArgs(s.root, mode, args), { cwd: s.root, env: env ?? process.env });
   if (run.code !== 0) throw new Error(`bench child ${mode} exited ${run.code}: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   const lines = run.stdout.trim().split('\n');
   return { data: JSON.parse(lines[lines.length - 1]) as T, run };
@@ -339,6 +339,20 @@ export async function measureCold(s: BenchSettings, scratch: string): Promise<Me
   }
   figures['cold.firstSynth'] = figure('cold', 'fresh process: first runSynth (cold JIT)', runs.map((r) => r.firstSynthMs), 'ms');
   figures['cold.secondSynth'] = figure('cold', 'fresh process: second runSynth', runs.map((r) => r.secondSynthMs), 'ms');
+
+  // Does tsx's on-disk transform cache carry across runs? The same imports with it disabled.
+  const uncached: ColdData[] = [];
+  for (let i = 0; i < s.noCacheRuns; i++) {
+    const out = join(scratch, `cold-nocache-${i}`);
+    uncached.push((await runChild<ColdData>(s, 'cold', ['--out', out], { ...process.env, TSX_DISABLE_CACHE: '1' })).data);
+    await rm(out, { recursive: true, force: true });
+  }
+  if (uncached.length) {
+    figures['cold.importsNoCache'] = figure('cold', 'fresh process, tsx cache disabled: import everything synth needs', uncached.map((r) => r.importTotalMs - (r.imports.otherCommands ?? 0)), 'ms');
+    for (const name of imports.filter((n) => n.startsWith('imports/'))) {
+      figures[`cold.importNoCache.${name}`] = figure('cold', `  ${name}`, uncached.map((r) => r.imports[name]), 'ms');
+    }
+  }
   return { figures, notes: [] };
 }
 
