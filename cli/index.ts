@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
+import * as generate from './commands/generate.js';
 import * as synth from './commands/synth.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   synth.register(program);
+  generate.register(program);
   return program;
 }
 
