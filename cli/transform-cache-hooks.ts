@@ -7,7 +7,8 @@
  * hook sits in front of tsx: it looks a `.ts` module up by the hash of its source (and of the
  * checkout's tsconfig.json, tsx and Node versions) and, on a hit, returns the code tsx produced
  * before with the source map pointed at the current path. Misses go to tsx and are stored.
- * The cache lives in os.tmpdir() (the sidecar's own emptyDir); entries unused for a week go.
+ * The cache lives in os.tmpdir() (the sidecar's own emptyDir) in a directory only our uid may
+ * write; entries unused for a week go.
  * Any cache failure falls back to tsx: the cache can make generate faster, never wrong.
  */
 import { createHash } from 'node:crypto';
@@ -40,6 +41,23 @@ interface Stored {
 const dir = join(tmpdir(), `mw-gitops-transforms-${process.getuid?.() ?? 'user'}`);
 let salt = FORMAT;
 let pruned = false;
+let trusted: boolean | undefined;
+
+/**
+ * Cached code is executed, so the directory must be ours alone: created by us (mode 0700), owned
+ * by our uid and not writable by others. Otherwise the cache is not used at all.
+ */
+function cacheDirTrusted(): boolean {
+  if (trusted !== undefined) return trusted;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    trusted = st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+  } catch {
+    trusted = false;
+  }
+  return trusted;
+}
 
 export function initialize(data: { tsxVersion?: string; tsconfig?: string } | undefined): void {
   salt = [FORMAT, process.version, data?.tsxVersion ?? '', data?.tsconfig ?? ''].join('\0');
@@ -47,6 +65,7 @@ export function initialize(data: { tsxVersion?: string; tsconfig?: string } | un
 
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
   if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/')) return nextLoad(url, context);
+  if (!cacheDirTrusted()) return nextLoad(url, context);
   const path = fileURLToPath(url);
   let key: string;
   try {
@@ -85,7 +104,6 @@ function store(entry: string, path: string, result: LoadResult): void {
     // Only path-independent output may be shared between copies.
     if (code.includes(path) || code.includes(pathDir(path))) return;
     const map = JSON.parse(Buffer.from(source.slice(at + MAP_MARKER.length).trim(), 'base64').toString('utf8')) as Record<string, unknown>;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(tmp, JSON.stringify({ code, map: { ...map, sources: [] } }));
     renameSync(tmp, entry);
