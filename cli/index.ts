@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
+import * as generate from './commands/generate.js';
 import * as synth from './commands/synth.js';
 import * as publish from './commands/publish.js';
 import * as diff from './commands/diff.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   synth.register(program);
   publish.register(program);
   diff.register(program);
+  generate.register(program);
   return program;
 }
 
