@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
 import * as synth from './commands/synth.js';
+import * as validate from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('mw-gitops')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   synth.register(program);
+  validate.register(program);
   return program;
 }
 

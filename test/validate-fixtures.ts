@@ -15,12 +15,12 @@ export function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-const restricted = {
+const restricted = (): Obj => ({
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
   runAsNonRoot: true,
   seccompProfile: { type: 'RuntimeDefault' },
-};
+});
 
 function container(name: string, image: string, port?: number): Obj {
   return {
@@ -35,7 +35,7 @@ function container(name: string, image: string, port?: number): Obj {
         }
       : {}),
     resources: { requests: { cpu: '500m', memory: '500Mi' }, limits: { memory: '1Gi' } },
-    securityContext: restricted,
+    securityContext: restricted(),
     volumeMounts: [
       { name: 'config', mountPath: '/etc/mw', readOnly: true },
       { name: 'geoip', mountPath: '/usr/share/GeoIP', readOnly: true },
@@ -104,7 +104,7 @@ export function releaseObjects(namespace: string, release: string, nodePort: num
                           image: APP_IMAGE,
                           command: ['/bin/sh', '-c', 'true'],
                           resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { memory: '200Mi' } },
-                          securityContext: restricted,
+                          securityContext: restricted(),
                         },
                       ],
                     },

@@ -5,13 +5,14 @@
  *
  *   mw-gitops.wikimedia.org/policy-exceptions: "<rule>[:<container>]=<reason>; ..."
  *
- * Entries are separated by `;` or newlines. `<rule>` is a waivable rule id (validate/rules.ts);
+ * Entries are separated by `;` or newlines. `<rule>` is a waivable rule id (validate/rules.ts) or
+ * a group of them (`restricted-security-context`, `resources`);
  * `:<container>` limits the exception to one container of the pod template; `<reason>` is
  * required and is shown in the output. Constructs set it from the service profile, e.g.
  * `security-capabilities:mediawiki-main-app=php-fpm slowlog needs SYS_PTRACE`. Exceptions can
  * also come from the caller as ValidateOptions.policyExceptions.
  */
-import { ruleInfo } from './rules.js';
+import { RULE_GROUPS, ruleInfo } from './rules.js';
 import { asObj, type PathPart } from './objects.js';
 import type { PolicyException } from './types.js';
 
@@ -61,6 +62,7 @@ export function parseExceptions(meta: unknown, metaPath: readonly PathPart[]): {
 
 /** Why a declared exception is unusable, or undefined. */
 export function exceptionProblem(rule: string, reason: string): string | undefined {
+  if (rule in RULE_GROUPS) return reason ? undefined : 'gives no reason (write <rule>[:<container>]=<reason>)';
   const info = ruleInfo(rule);
   if (!info) return `names no known rule (${JSON.stringify(rule)})`;
   if (!info.waivable) return `names rule ${rule}, which cannot be waived`;
@@ -75,4 +77,9 @@ export function optionExceptionProblems(list: readonly PolicyException[]): strin
     if (problem) out.push(`policyExceptions[${i}] ${problem}`);
   });
   return out;
+}
+
+/** The exceptions service profiles declare (`policyExceptions: {<rule or group>: <reason>}`), each for its namespace. */
+export function profilePolicyExceptions(profiles: readonly { readonly namespace: string; readonly policyExceptions?: Readonly<Record<string, string>> }[]): PolicyException[] {
+  return profiles.flatMap((p) => Object.entries(p.policyExceptions ?? {}).map(([rule, reason]) => ({ rule, reason, namespace: p.namespace })));
 }

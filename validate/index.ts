@@ -10,14 +10,16 @@ import { optionExceptionProblems, parseExceptions, type ParsedException } from '
 import { describe, locate, podTemplates, type Located } from './objects.js';
 import { DEFAULT_HOST_PATH_ALLOW_LIST, policyFindings, type Finding } from './policy.js';
 import { crossObjectFindings } from './refs.js';
-import { RULES, ruleOrder } from './rules.js';
+import { RULES, exceptionCovers, ruleOrder } from './rules.js';
 import { schemaPass } from './schema.js';
 import type { ObjectFile, PolicyException, ValidateOptions, ValidationResult, Violation, Waiver } from './types.js';
 
 export type * from './types.js';
 export { RULES } from './rules.js';
 export { DEFAULT_HOST_PATH_ALLOW_LIST, parseImage } from './policy.js';
-export { POLICY_EXCEPTIONS_ANNOTATION, policyExceptionsAnnotation } from './exceptions.js';
+export { POLICY_EXCEPTIONS_ANNOTATION, policyExceptionsAnnotation, profilePolicyExceptions } from './exceptions.js';
+export { RULE_GROUPS } from './rules.js';
+export { parseManifests } from './manifests.js';
 
 /** Validates every object of every file; lists all violations, not only the first. */
 export function validateObjects(files: readonly ObjectFile[], options: ValidateOptions): ValidationResult {
@@ -36,7 +38,7 @@ export function validateObjects(files: readonly ObjectFile[], options: ValidateO
   const cross = crossObjectFindings(located, treePaths);
 
   const violations: (Violation & { order: [number, number, number] })[] = [];
-  const waived: Waiver[] = [];
+  const waived: (Waiver & { order: [number, number, number] })[] = [];
   for (const l of located) {
     const name = describe(l.ref);
     const push = (rule: string, field: string | undefined, message: string): void => {
@@ -47,33 +49,43 @@ export function validateObjects(files: readonly ObjectFile[], options: ValidateO
     // Exceptions declared on the object and on its pod templates.
     const objectExceptions = parseExceptions(l.obj.metadata, ['metadata']);
     for (const p of objectExceptions.problems) push('policy-exception', p.field, p.message);
-    const templateExceptions = new Map<unknown, ParsedException[]>();
+    const templateExceptions = new Map<string, ParsedException[]>();
     for (const t of podTemplates(l.obj)) {
       if (!t.path.length) continue; // a Pod: its metadata is the object's
       const parsed = parseExceptions(t.metadata, [...t.path, 'metadata']);
       for (const p of parsed.problems) push('policy-exception', p.field, p.message);
-      templateExceptions.set(t, parsed.exceptions);
+      templateExceptions.set(t.path.join('/'), parsed.exceptions);
     }
 
     const policy = policyFindings(l.obj, { registries, hostPathAllowList, namespace: l.ref.namespace });
     for (const f of [...policy, ...(cross.get(l) ?? [])]) {
-      const waiver = findException(f, l, objectExceptions.exceptions, f.template ? (templateExceptions.get(f.template) ?? []) : [], optionExceptions);
+      const waiver = findException(f, l, objectExceptions.exceptions, f.template ? (templateExceptions.get(f.template.path.join('/')) ?? []) : [], optionExceptions);
       if (waiver) {
-        waived.push({ rule: f.rule, object: l.ref, ...(f.field ? { field: f.field } : {}), message: `${name}: ${f.message}`, reason: waiver.reason, source: waiver.source });
+        waived.push({ rule: f.rule, object: l.ref, ...(f.field ? { field: f.field } : {}), message: `${name}: ${f.message}`, reason: waiver.reason, source: waiver.source, order: [l.fileIndex, l.docIndex, ruleOrder(f.rule)] });
       } else {
         push(f.rule, f.field, f.message);
       }
     }
   }
 
-  violations.sort((a, b) => cmp(a.order[0], b.order[0]) || cmp(a.order[1], b.order[1]) || cmp(a.order[2], b.order[2]) || cmpStr(a.field ?? '', b.field ?? '') || cmpStr(a.message, b.message));
+  const byPosition = (a: Ordered, b: Ordered): number =>
+    cmpStr(a.object.path, b.object.path) || cmp(a.order[0], b.order[0]) || cmp(a.order[1], b.order[1]) || cmp(a.order[2], b.order[2]) || cmpStr(a.field ?? '', b.field ?? '') || cmpStr(a.message, b.message);
+  violations.sort(byPosition);
+  waived.sort(byPosition);
   return {
     violations: violations.map(({ order: _order, ...v }) => v),
     checkedObjects: located.length,
     rules: RULES,
     unvalidatedKinds: [...unvalidated].sort(cmpStr),
-    waived,
+    waived: waived.map(({ order: _order, ...w }) => w),
   };
+}
+
+interface Ordered {
+  readonly object: { readonly path: string };
+  readonly order: readonly [number, number, number];
+  readonly field?: string;
+  readonly message: string;
 }
 
 const cmp = (a: number, b: number): number => a - b;
@@ -86,7 +98,7 @@ function findException(
   onTemplate: readonly ParsedException[],
   fromOptions: readonly PolicyException[],
 ): { reason: string; source: 'annotation' | 'options' } | undefined {
-  const matches = (e: { rule: string; container?: string }): boolean => e.rule === f.rule && (e.container === undefined || e.container === f.container);
+  const matches = (e: { rule: string; container?: string }): boolean => exceptionCovers(e.rule, f.rule) && (e.container === undefined || e.container === f.container);
   const annotated = [...onTemplate, ...onObject].find(matches);
   if (annotated) return { reason: annotated.reason, source: 'annotation' };
   const option = fromOptions.find(
@@ -98,6 +110,17 @@ function findException(
       (e.name === undefined || e.name === l.ref.name),
   );
   return option ? { reason: option.reason, source: 'options' } : undefined;
+}
+
+/** A render (renderProject's result) or a tree read from disk: its manifest objects and every path. */
+export interface RenderedObjects {
+  readonly files: readonly ObjectFile[];
+  readonly tree: ReadonlyMap<string, string>;
+}
+
+/** validateObjects over a whole render; every path of the tree counts for Argo CD path checks. */
+export function validateRender(render: RenderedObjects, options: ValidateOptions): ValidationResult {
+  return validateObjects(render.files, { ...options, treePaths: [...render.tree.keys(), ...(options.treePaths ?? [])] });
 }
 
 // ---------------------------------------------------------------------------------------------

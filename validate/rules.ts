@@ -29,6 +29,20 @@ export const RULES = [
 
 export type RuleId = (typeof RULES)[number]['id'];
 
+/**
+ * Names that declared exceptions may use for several rules at once: a profile's reason for
+ * leaving the restricted security context covers the four security-* rules.
+ */
+export const RULE_GROUPS: Readonly<Record<string, readonly RuleId[]>> = {
+  'restricted-security-context': ['security-run-as-non-root', 'security-privilege-escalation', 'security-capabilities', 'security-seccomp'],
+  resources: ['resources-requests', 'resources-memory-limit'],
+};
+
+/** Whether an exception declared for `declared` (a rule id or a group) covers rule `rule`. */
+export function exceptionCovers(declared: string, rule: string): boolean {
+  return declared === rule || (RULE_GROUPS[declared]?.includes(rule as RuleId) ?? false);
+}
+
 const byId: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));
 
 export function ruleInfo(id: string): RuleInfo | undefined {

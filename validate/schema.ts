@@ -117,9 +117,14 @@ export function findingsFromErrors(root: unknown, errors: readonly LooseError[],
       if (!['type', 'format', 'enum', 'pattern'].includes(e.keyword)) continue;
       folded.add(e);
       if (e.keyword === 'type') types.push(...[e.params.type].flat().map(String));
+      if (e.keyword === 'format') types.push(`a valid ${String(e.params.format)}`);
+      if (e.keyword === 'pattern') types.push(`a string matching ${String(e.params.pattern)}`);
     }
     altTypes.set(alt, [...new Set(types)]);
   }
+  // A value of the wrong type also fails its enum or format: the type error says it all.
+  const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  for (const e of errors) if ((e.keyword === 'enum' || e.keyword === 'format' || e.keyword === 'pattern') && typed.has(e.instancePath)) folded.add(e);
   const out: SchemaFinding[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
@@ -380,9 +385,14 @@ function resolveRef(node: SchemaNode): SchemaNode {
 
 const OBJECT_META_NODE: SchemaNode = { $ref: OBJECT_META };
 
+const propertiesCache = new WeakMap<SchemaNode, Map<string, SchemaNode>>();
+
 /** Property schemas of a node, including those its allOf/anyOf/oneOf branches declare. */
 function propertiesOf(node: SchemaNode): Map<string, SchemaNode> {
+  const cached = propertiesCache.get(node);
+  if (cached) return cached;
   const out = new Map<string, SchemaNode>();
+  propertiesCache.set(node, out);
   const add = (n: SchemaNode): void => {
     const r = resolveRef(n);
     if (isObj(r.properties)) for (const [k, v] of Object.entries(r.properties)) if (!out.has(k)) out.set(k, v as SchemaNode);
@@ -420,6 +430,19 @@ export function unknownFields(value: unknown, schema: SchemaNode, path: PathPart
     else if (additional === true || preserve) continue;
     else out.push([...path, key]);
   }
+}
+
+const strictRoots = new Map<string, SchemaNode>();
+
+/** A CRD's root schema for the strict walk: `metadata` is the standard ObjectMeta, as the API server treats it. */
+function crdStrictRoot(name: string): SchemaNode {
+  let root = strictRoots.get(name);
+  if (!root) {
+    const schema = crdSchema(name);
+    root = { ...schema, properties: { ...(schema.properties as Record<string, SchemaNode>), metadata: OBJECT_META_NODE } };
+    strictRoots.set(name, root);
+  }
+  return root;
 }
 
 function strictFindings(l: Located, root: SchemaNode): SchemaFinding[] {
@@ -463,8 +486,7 @@ export function schemaPass(objects: readonly Located[]): SchemaPassResult {
       const group = crdGroups.get(name) ?? [];
       group.push(l);
       crdGroups.set(name, group);
-      const root = crdSchema(name);
-      own.push(...strictFindings(l, { ...root, properties: { ...(root.properties as Record<string, SchemaNode>), metadata: OBJECT_META_NODE } }));
+      own.push(...strictFindings(l, crdStrictRoot(name)));
     } else {
       unvalidated.add(schemaKey(l.apiVersion, l.kind));
     }

@@ -87,7 +87,7 @@ export interface ValidateOptions {
 }
 
 export interface ValidationResult {
-  /** Sorted by file, object position, rule, field. Empty: the tree is valid. */
+  /** Sorted by file path, object position in the file, rule, field. Empty: the tree is valid. */
   readonly violations: readonly Violation[];
   readonly checkedObjects: number;
   /** Every rule this pass checked. */
