@@ -9,6 +9,7 @@ import * as generate from './commands/generate.js';
 import * as synth from './commands/synth.js';
 import * as publish from './commands/publish.js';
 import * as diff from './commands/diff.js';
+import * as validate from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('mw-gitops')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   publish.register(program);
   diff.register(program);
   generate.register(program);
+  validate.register(program);
   return program;
 }
 
