@@ -1,0 +1,24 @@
+/** Reads the YAML half of the configuration from a config directory. */
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { UserError } from '../config/errors.js';
+import type { SourceFile } from '../render/inputs.js';
+
+export const DEFAULT_CONFIG_DIR = 'environments';
+
+export async function readConfigFiles(configDir: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
+  const read = async (name: string): Promise<SourceFile> => {
+    const path = join(configDir, name);
+    const file = relative(process.cwd(), path) || path;
+    try {
+      return { file, text: await readFile(path, 'utf8') };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UserError(`${file}: file not found (is --config-dir ${configDir} right?)`);
+      if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a YAML file`);
+      throw err;
+    }
+  };
+  const [deployments, images] = await Promise.all([read('deployments.yaml'), read('images.yaml')]);
+  return { deployments, images };
+}

@@ -1,0 +1,75 @@
+/**
+ * environments/images.yaml: the registry, the repository of each image kind, and the tag (and
+ * optional digests) of each flavour. Bots edit this file; see DESIGN.md for the format.
+ */
+import { z } from 'zod';
+import { ConfigError, fieldPath } from './errors.js';
+import type { Deployments, FieldPath, ReleaseSpec } from './model.js';
+import { Digest, FlavourName, OciTag, RegistryHost, RepositoryPath } from './names.js';
+import { parseWith, parseYamlSource } from './yaml-source.js';
+
+const Flavour = z.strictObject({
+  tag: OciTag,
+  /** mw flavours: per mw_kind; web flavours: under the key `web`. Pins the image by digest. */
+  digests: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), Digest).optional(),
+});
+
+export const ImagesFile = z.strictObject({
+  registry: RegistryHost,
+  mw_kinds: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), RepositoryPath),
+  web_repository: RepositoryPath,
+  mw_flavours: z.record(FlavourName, Flavour),
+  web_flavours: z.record(FlavourName, Flavour),
+});
+export type ImagesFile = z.infer<typeof ImagesFile>;
+
+export interface Images extends ImagesFile {
+  readonly file: string;
+}
+
+/** The digest key of a web flavour's httpd image. */
+export const WEB_DIGEST_KEY = 'web';
+
+export function parseImages(file: string, text: string): Images {
+  const source = parseYamlSource(file, text);
+  return { file, ...parseWith(source, ImagesFile) };
+}
+
+export interface ReleaseImages {
+  readonly app: string;
+  readonly httpd: string;
+}
+
+/** The app and httpd image references of a release; assumes checkReleaseImages passed. */
+export function releaseImages(images: Images, release: Pick<ReleaseSpec, 'mwKind' | 'mwFlavour' | 'webFlavour'>): ReleaseImages {
+  const mw = images.mw_flavours[release.mwFlavour];
+  const web = images.web_flavours[release.webFlavour];
+  const ref = (repository: string, tag: string, digest?: string) => `${images.registry}/${repository}:${tag}${digest ? `@${digest}` : ''}`;
+  return {
+    app: ref(images.mw_kinds[release.mwKind], mw.tag, mw.digests?.[release.mwKind]),
+    httpd: ref(images.web_repository, web.tag, web.digests?.[WEB_DIGEST_KEY]),
+  };
+}
+
+/** Every flavour and kind a release names must exist in images.yaml; the error names both files. */
+export function checkReleaseImages(images: Images, deployments: Deployments, releases: readonly ReleaseSpec[]): void {
+  for (const release of releases) {
+    const problems: [FieldPath, string][] = [];
+    if (!images.mw_flavours[release.mwFlavour]) {
+      problems.push([release.origin.mwFlavour, `unknown mw flavour "${release.mwFlavour}": ${images.file} defines ${list(images.mw_flavours)} under mw_flavours`]);
+    }
+    if (!images.web_flavours[release.webFlavour]) {
+      problems.push([release.origin.webFlavour, `unknown web flavour "${release.webFlavour}": ${images.file} defines ${list(images.web_flavours)} under web_flavours`]);
+    }
+    if (!images.mw_kinds[release.mwKind]) {
+      problems.push([release.origin.mwKind, `unknown mw_kind "${release.mwKind}": ${images.file} defines ${list(images.mw_kinds)} under mw_kinds`]);
+    }
+    const [path, problem] = problems[0] ?? [];
+    if (path && problem) throw new ConfigError({ file: deployments.file, field: fieldPath(path), line: deployments.lineOf(path) }, problem);
+  }
+}
+
+function list(map: Record<string, unknown>): string {
+  const names = Object.keys(map).sort();
+  return names.length ? names.map((n) => `"${n}"`).join(', ') : 'none';
+}

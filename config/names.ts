@@ -1,0 +1,30 @@
+/** Name rules shared by every input: what Kubernetes, OCI registries and git accept. */
+import { z } from 'zod';
+
+/** RFC 1123 label: namespaces, release names, clusters. Rejects `../x`, upper case, dots. */
+export const DnsLabel = z
+  .string()
+  .max(63, 'must be at most 63 characters (a DNS label)')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+/** OCI distribution spec tag. */
+export const OciTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'must be a valid OCI image tag: letters, digits, "_", "." and "-", at most 128 characters, not starting with "." or "-"');
+
+export const Digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be a sha256 digest: "sha256:" followed by 64 lower-case hex digits');
+
+/** Flavour names end up in tags and bot branch names. */
+export const FlavourName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a flavour name: lower-case letters, digits, ".", "_" and "-"');
+
+/** A repository path inside a registry, e.g. `restricted/mediawiki-multiversion`. */
+export const RepositoryPath = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an image repository path such as "restricted/mediawiki-multiversion"');
+
+/** A registry host[:port]. */
+export const RegistryHost = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a registry host name such as "docker-registry.discovery.wmnet"');

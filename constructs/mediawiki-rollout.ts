@@ -1,0 +1,55 @@
+import { Construct } from 'constructs';
+import { JsonPatch } from 'cdk8s';
+import { toJson_PodTemplateSpec, type PodTemplateSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { Rollout, RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable } from '../imports/rollout-argoproj.io.js';
+import type { CanaryStep } from './canary-step.js';
+
+export interface MediaWikiRolloutProps {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Pods are selected by these labels (app + release, as today). */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly replicas: number;
+  readonly template: PodTemplateSpec;
+  readonly steps: readonly CanaryStep[];
+  /** Basic canary arithmetic (no traffic router): surge and unavailability while stepping. */
+  readonly maxSurge: string;
+  readonly maxUnavailable: string;
+}
+
+/**
+ * An Argo Rollout with a canary strategy. Without a traffic router, a weight is a share of pods:
+ * the release's Service selects old and new pods alike, so setWeight N sends about N% of requests
+ * to the new version.
+ */
+export class MediaWikiRollout extends Construct {
+  constructor(scope: Construct, id: string, props: MediaWikiRolloutProps) {
+    super(scope, id);
+    const rollout = new Rollout(this, 'Resource', {
+      metadata: { name: props.name, labels: { ...props.labels } },
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 1200,
+        progressDeadlineAbort: true,
+        selector: { matchLabels: { ...props.selector } },
+        strategy: {
+          canary: {
+            maxSurge: percentOrCount(props.maxSurge, RolloutSpecStrategyCanaryMaxSurge),
+            maxUnavailable: percentOrCount(props.maxUnavailable, RolloutSpecStrategyCanaryMaxUnavailable),
+            // An aborted canary scales its pods away at once.
+            abortScaleDownDelaySeconds: 0,
+            steps: props.steps.map((s) => s._toKube()),
+          },
+        },
+      },
+    });
+    // The generated Rollout types re-declare the whole pod spec; the pod is built once with the
+    // core Kubernetes types (shared with the DaemonSet) and placed here as JSON.
+    rollout.addJsonPatch(JsonPatch.add('/spec/template', toJson_PodTemplateSpec(props.template)));
+  }
+}
+
+function percentOrCount<T>(value: string, type: { fromString(v: string): T; fromNumber(v: number): T }): T {
+  return value.endsWith('%') ? type.fromString(value) : type.fromNumber(Number(value));
+}

@@ -1,0 +1,22 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-28/lib/imports/k8s.js';
+
+export interface ReleaseDisruptionBudgetProps {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
+  /** A count or a percentage, e.g. "6%" (today's rolling-update unavailability). */
+  readonly maxUnavailable: string;
+}
+
+/** Keeps node drains from taking more than the release's share of pods at once. */
+export class ReleaseDisruptionBudget extends Construct {
+  constructor(scope: Construct, id: string, props: ReleaseDisruptionBudgetProps) {
+    super(scope, id);
+    const value = props.maxUnavailable.endsWith('%') ? IntOrString.fromString(props.maxUnavailable) : IntOrString.fromNumber(Number(props.maxUnavailable));
+    new KubePodDisruptionBudget(this, 'Resource', {
+      metadata: { name: props.name, labels: { ...props.labels } },
+      spec: { maxUnavailable: value, selector: { matchLabels: { ...props.selector } } },
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { Construct } from 'constructs';
+import { JsonPatch } from 'cdk8s';
+import { Quantity, toJson_JobSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
+import type { Stage, SupervisionCheck } from '../config/model.js';
+import type { Resources } from '../config/profile.js';
+
+export interface SupervisionAnalysisProps {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly namespace: string;
+  readonly stage: Stage;
+  /** The checks of the stage's supervision rules (logstash_check, commands). */
+  readonly checks: readonly SupervisionCheck[];
+  /** The cluster's logstash/OpenSearch endpoint. */
+  readonly logstashUrl: string;
+  /** Image that runs `commands` checks (httpbb and friends). */
+  readonly commandsImage: string;
+  readonly commandsResources: Resources;
+}
+
+/** The argument carrying the pod-template hash of the new pods. */
+export const POD_HASH_ARG = 'new-pods-hash';
+
+/**
+ * A stage's supervision rules as an Argo Rollouts AnalysisTemplate, what scap checks between
+ * stages today: `logstash_check {threshold}` counts the new pods' error logs over the
+ * OpenSearch count API and fails above the threshold; `commands` run in a Job and fail on a
+ * non-zero exit. Any failed metric aborts the rollout.
+ */
+export class SupervisionAnalysis extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: SupervisionAnalysisProps) {
+    super(scope, id);
+    this.name = props.name;
+    const metrics: AnalysisTemplateSpecMetrics[] = [];
+    const jobs: { index: number; commands: readonly string[] }[] = [];
+    props.checks.forEach((check, i) => {
+      if (check.kind === 'logstash') {
+        metrics.push(logstashMetric(`logstash-errors-${i}`, props, check.threshold));
+      } else {
+        jobs.push({ index: metrics.length, commands: check.commands });
+        // The job spec is patched in below (core Kubernetes types, like the pod).
+        metrics.push({ name: `commands-${i}`, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0), provider: {} });
+      }
+    });
+    const template = new AnalysisTemplate(this, 'Resource', {
+      metadata: { name: props.name, labels: { ...props.labels } },
+      spec: { args: [{ name: POD_HASH_ARG }], metrics },
+    });
+    for (const job of jobs) {
+      template.addJsonPatch(JsonPatch.add(`/spec/metrics/${job.index}/provider/job`, commandsJob(props, job.commands)));
+    }
+  }
+}
+
+function logstashMetric(name: string, props: SupervisionAnalysisProps, threshold: number): AnalysisTemplateSpecMetrics {
+  const query = {
+    query: {
+      bool: {
+        filter: [
+          { term: { 'kubernetes.namespace_name': props.namespace } },
+          { term: { 'kubernetes.labels.rollouts-pod-template-hash': `{{args.${POD_HASH_ARG}}}` } },
+          { terms: { 'log.level': ['ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'] } },
+          { range: { '@timestamp': { gte: 'now-5m' } } },
+        ],
+      },
+    },
+  };
+  return {
+    name,
+    interval: '1m',
+    count: AnalysisTemplateSpecMetricsCount.fromNumber(5),
+    failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0),
+    successCondition: `result <= ${threshold}`,
+    failureCondition: `result > ${threshold}`,
+    provider: {
+      web: {
+        method: 'POST',
+        url: `${props.logstashUrl}/logstash-*/_count`,
+        headers: [{ key: 'Content-Type', value: 'application/json' }],
+        body: JSON.stringify(query),
+        jsonPath: '{$.count}',
+        timeoutSeconds: 20,
+      },
+    },
+  };
+}
+
+function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[]): Record<string, unknown> {
+  const quantities = (q: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(q).flatMap(([k, v]) => (v === undefined ? [] : [[k, Quantity.fromString(v)]])));
+  const { requests, limits } = props.commandsResources;
+  return {
+    spec: toJson_JobSpec({
+      backoffLimit: 0,
+      activeDeadlineSeconds: 900,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'checks',
+              image: props.commandsImage,
+              imagePullPolicy: 'IfNotPresent',
+              // Every command must pass; the first failure fails the metric.
+              command: ['/bin/sh', '-ec', commands.join('\n')],
+              resources: { requests: quantities(requests), ...(limits ? { limits: quantities(limits) } : {}) },
+              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+            },
+          ],
+        },
+      },
+    }),
+  };
+}

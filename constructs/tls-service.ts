@@ -1,0 +1,43 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeService } from 'cdk8s-plus-28/lib/imports/k8s.js';
+
+export interface NodePortServiceProps {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
+  /** The NodePort; the Service port and the pod's container port are the same number, as today. */
+  readonly port: number;
+  /** The container port name or number traffic goes to. */
+  readonly targetPort: string | number;
+  readonly portName: string;
+  /**
+   * Local: a node only sends what it receives to the pod on that node (mw-experimental).
+   * @default - Cluster for both
+   */
+  readonly trafficPolicy?: 'Local' | 'Cluster';
+}
+
+/** A NodePort Service: LVS sends traffic to this port on every node. */
+export class NodePortService extends Construct {
+  constructor(scope: Construct, id: string, props: NodePortServiceProps) {
+    super(scope, id);
+    const local = props.trafficPolicy === 'Local';
+    new KubeService(this, 'Resource', {
+      metadata: { name: props.name, labels: { ...props.labels } },
+      spec: {
+        type: 'NodePort',
+        selector: { ...props.selector },
+        ports: [
+          {
+            name: props.portName,
+            protocol: 'TCP',
+            port: props.port,
+            nodePort: props.port,
+            targetPort: typeof props.targetPort === 'number' ? IntOrString.fromNumber(props.targetPort) : IntOrString.fromString(props.targetPort),
+          },
+        ],
+        ...(local ? { externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' } : {}),
+      },
+    });
+  }
+}

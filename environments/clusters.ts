@@ -1,0 +1,43 @@
+/**
+ * The clusters releases render into. eqiad and codfw mirror today's wikikube clusters
+ * (per-DC differences: datacenter, mcrouter, mail host); staging is small and capped.
+ */
+import { Cluster, checked } from '../config/profile.js';
+
+const FILE = 'environments/clusters.ts';
+
+const definitions: Cluster[] = [
+  {
+    name: 'eqiad',
+    datacenter: 'eqiad',
+    argocdDestination: 'wikikube-eqiad',
+    serviceDomain: 'svc.eqiad.wmnet',
+    mcrouterServer: '10.64.72.12:4442',
+    logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
+    prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s',
+    mailHost: 'mx-in1001.wikimedia.org',
+  },
+  {
+    name: 'codfw',
+    datacenter: 'codfw',
+    argocdDestination: 'wikikube-codfw',
+    serviceDomain: 'svc.codfw.wmnet',
+    mcrouterServer: '10.192.72.12:4442',
+    logstashUrl: 'https://logstash.svc.codfw.wmnet:9200',
+    prometheusUrl: 'http://prometheus.svc.codfw.wmnet/k8s',
+    mailHost: 'mx-in2001.wikimedia.org',
+  },
+  {
+    name: 'staging',
+    datacenter: 'eqiad',
+    argocdDestination: 'wikikube-staging-eqiad',
+    serviceDomain: 'svc.eqiad.wmnet',
+    mcrouterServer: '10.64.72.12:4442',
+    logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
+    prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s-staging',
+    mailHost: 'mx-in1001.wikimedia.org',
+    maxReplicas: 2,
+  },
+];
+
+export const clusters: readonly Cluster[] = definitions.map((c, i) => checked(FILE, Cluster, c, [i]));

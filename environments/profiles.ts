@@ -1,0 +1,117 @@
+/**
+ * Service profiles: one per web-serving namespace, with today's ports, replica counts,
+ * resources and php tuning (shared/reference/mediawiki-on-k8s.md section 3). A namespace of
+ * deployments.yaml without a profile here is skipped with a warning and listed as unmanaged.
+ */
+import { ServiceProfile, checked, type EgressRule, type StepSpec } from '../config/profile.js';
+
+const FILE = 'environments/profiles.ts';
+
+/** Weighted steps with pauses; `analysis` runs the stage's supervision checks at that point. */
+const productionSteps: StepSpec[] = [
+  { setWeight: 10 },
+  { pause: '5m' },
+  { analysis: true },
+  { setWeight: 25 },
+  { pause: '5m' },
+  { analysis: true },
+  { setWeight: 50 },
+  { pause: '10m' },
+  { analysis: true },
+];
+
+/** The whole release at once (it is the canary), observed, then checked before it counts as done. */
+const canarySteps: StepSpec[] = [{ setWeight: 100 }, { pause: '2m' }, { analysis: true }];
+
+/** Test servers: deploy at once, then run their checks. */
+const testserverSteps: StepSpec[] = [{ setWeight: 100 }, { analysis: true }];
+
+/** What MediaWiki talks to from production pods (today's networkpolicy dst_nets, condensed). */
+const productionEgress: EgressRule[] = [
+  { description: 'databases (MariaDB sections)', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 3306 }, { protocol: 'TCP', port: 3310, endPort: 3320 }] },
+  { description: 'etcd (conftool)', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4001 }] },
+  { description: 'mcrouter, memcached and redis-lock', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4442 }, { protocol: 'TCP', port: 11211, endPort: 11213 }, { protocol: 'TCP', port: 6378 }] },
+  { description: 'service mesh listeners, swift, poolcounter', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6000, endPort: 6099 }, { protocol: 'TCP', port: 7531 }] },
+  { description: 'otel collector, statsd, udp2log and kafka logging', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'UDP', port: 8125 }, { protocol: 'UDP', port: 8420 }, { protocol: 'TCP', port: 9093 }] },
+  { description: 'mail', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 25 }] },
+  { description: 'DNS', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+];
+
+/** mw-web main in production: the base the other web-serving profiles start from. */
+const webBase: ServiceProfile = {
+  namespace: 'mw-web',
+  description: 'Wiki pages for readers and editors (appservers)',
+  workload: 'rollout',
+  ports: { main: { tls: 4450 }, next: { tls: 4454 } },
+  routedVia: { canary: 'main', migration: 'main' },
+  replicas: {
+    // 352 is the multi-DC sizing (600 for single-DC).
+    byRelease: { main: 352, next: 1, migration: 0 },
+    canary: { of: 'main', percent: 3 },
+    default: 1,
+  },
+  servergroupSuffixReleases: ['next', 'migration'],
+  php: {
+    version: '8.3',
+    workers: 8,
+    timeout: 201,
+    slowlogTimeout: 5,
+    maxExecutionTime: 210,
+    opcache: { size: 500, files: 32531, internedStringsBuffer: 50 },
+    apcSize: 2048,
+    develMode: false,
+    envvars: {},
+  },
+  resources: {
+    app: { requests: { cpu: '4500m', memory: '3274Mi' }, limits: { memory: '5274Mi' } },
+    httpd: { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '500m', memory: '400Mi' } },
+    tlsProxy: { requests: { cpu: '200m', memory: '100Mi' }, limits: { memory: '350Mi' } },
+    exporter: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+    mcrouter: { requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '1', memory: '200Mi' } },
+    rsyslog: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '500m', memory: '300Mi' } },
+  },
+  mesh: { upstreamTimeout: '180s', concurrency: 12, tracingSampling: 0.01 },
+  sidecars: { exporters: true, mcrouter: false, rsyslog: true },
+  placement: { nodeSelector: {}, tolerations: [] },
+  hostPaths: [],
+  geoip: true,
+  debugPhpFiles: false,
+  podLabels: {},
+  namespaceLabels: {},
+  steps: { testservers: testserverSteps, canaries: canarySteps, production: productionSteps },
+  maxSurge: '3%',
+  maxUnavailable: '6%',
+  egress: productionEgress,
+  policyExceptions: {
+    'restricted-security-context': 'php-fpm slowlog (request_slowlog_timeout > 0) needs the SYS_PTRACE capability',
+  },
+};
+
+const apiResources = {
+  ...webBase.resources,
+  app: { requests: { cpu: '4500m', memory: '2634Mi' }, limits: { memory: '4634Mi' } },
+};
+
+const definitions: ServiceProfile[] = [
+  webBase,
+  {
+    ...webBase,
+    namespace: 'mw-api-ext',
+    description: 'The public action API and REST API (api.php, rest.php)',
+    ports: { main: { tls: 4447 }, next: { tls: 4455 } },
+    // The single-DC switchover sizing (285) is active; canary stays at 8 (3% of the 260 multi-DC sizing).
+    replicas: { byRelease: { main: 285, canary: 8, next: 1, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    resources: apiResources,
+  },
+  {
+    ...webBase,
+    namespace: 'mw-api-int',
+    description: 'The internal API used by other services',
+    ports: { main: { tls: 4446 } },
+    replicas: { byRelease: { main: 180, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    servergroupSuffixReleases: ['migration'],
+    resources: apiResources,
+  },
+];
+
+export const profiles: readonly ServiceProfile[] = definitions.map((p, i) => checked(FILE, ServiceProfile, p, [i]));

@@ -1,0 +1,74 @@
+/**
+ * Pure: from the parsed inputs, everything one release needs to render, with profile defaults
+ * applied (replicas, ports, routing, servergroup, images, supervision checks).
+ */
+import type { Images } from '../config/images.js';
+import { releaseImages, type ReleaseImages } from '../config/images.js';
+import type { ReleaseSpec, Stage, SupervisionCheck, SupervisionRule } from '../config/model.js';
+import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+
+export interface ResolvedRelease {
+  readonly spec: ReleaseSpec;
+  readonly profile: ServiceProfile;
+  readonly cluster: Cluster;
+  readonly platform: Platform;
+  readonly registry: string;
+  readonly images: ReleaseImages;
+  /** Rollout replicas; null for a DaemonSet. */
+  readonly replicas: number | null;
+  /** The release whose Service carries this release's traffic. */
+  readonly routedVia: string;
+  /** Ports of this release's own Services; undefined when routed via another release. */
+  readonly ports?: { readonly tls: number; readonly http?: number };
+  /** The TLS port envoy listens on inside the pod (the routed-to release's port). */
+  readonly tlsPort: number;
+  readonly servergroup: string;
+  /** Supervision checks for this release's stage, from the rules of its scope. */
+  readonly checks: readonly SupervisionCheck[];
+}
+
+export function resolveRelease(
+  spec: ReleaseSpec,
+  profile: ServiceProfile,
+  cluster: Cluster,
+  platform: Platform,
+  images: Images,
+  rules: readonly SupervisionRule[],
+): ResolvedRelease {
+  const routedVia = profile.routedVia[spec.release] ?? spec.release;
+  const ports = routedVia === spec.release ? profile.ports[spec.release] : undefined;
+  const tlsPort = profile.ports[routedVia]?.tls;
+  if (tlsPort === undefined) {
+    throw new Error(`profile ${profile.namespace} has no port for release ${routedVia}; checkProfileCovers should have caught this`);
+  }
+  return {
+    spec,
+    profile,
+    cluster,
+    platform,
+    registry: images.registry,
+    images: releaseImages(images, spec),
+    replicas: profile.workload === 'daemonset' ? null : replicasOf(spec, profile, cluster),
+    routedVia,
+    ports,
+    tlsPort,
+    servergroup: profile.servergroupSuffixReleases.includes(spec.release) ? `kube-${spec.namespace}-${spec.release}` : `kube-${spec.namespace}`,
+    checks: checksFor(rules, spec.scope, spec.stage),
+  };
+}
+
+function replicasOf(spec: ReleaseSpec, profile: ServiceProfile, cluster: Cluster): number {
+  const { byRelease, canary } = profile.replicas;
+  let replicas = byRelease[spec.release];
+  if (replicas === undefined && spec.stage === 'canaries') {
+    // "3% of main, rounded up", as values-canary.yaml sizes it today.
+    replicas = Math.ceil(((byRelease[canary.of] ?? profile.replicas.default) * canary.percent) / 100);
+  }
+  replicas ??= profile.replicas.default;
+  return cluster.maxReplicas === undefined ? replicas : Math.min(replicas, cluster.maxReplicas);
+}
+
+function checksFor(rules: readonly SupervisionRule[], scope: string | undefined, stage: Stage): SupervisionCheck[] {
+  if (scope === undefined) return [];
+  return rules.filter((r) => r.scope === scope).flatMap((r) => r.stages[stage] ?? []);
+}
