@@ -13,6 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, LineCounter, parse, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { ConfigError, UserError } from '../config/errors.js';
+import { WEB_DIGEST_KEY } from '../config/images.js';
 
 /** OCI distribution spec: a tag is at most 128 characters of `[A-Za-z0-9_.-]`, not starting with `.` or `-`. */
 export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -28,7 +29,7 @@ export interface ImageChange {
   /** Tag before and after (equal when only a digest changed). */
   readonly from: string;
   readonly to: string;
-  /** Digests pinned before and after, by key (mw_kind for mw flavours); `{}` when none. */
+  /** Digests pinned before and after, by key (mw_kind for mw flavours, `web` for web flavours); `{}` when none. */
   readonly digestsFrom: Readonly<Record<string, string>>;
   readonly digestsTo: Readonly<Record<string, string>>;
 }
@@ -44,8 +45,9 @@ export interface EditOptions {
   /** The file as the user knows it, for messages. @default 'environments/images.yaml' */
   readonly file?: string;
   /**
-   * Which digest a `digest` argument pins: the mw_kind for an mw flavour (`image`, `debug-image`,
-   * `cli-image`). @default 'image'
+   * Which digest a `digest` argument pins for an mw flavour: its mw_kind (`image`, `debug-image`,
+   * `cli-image`). A web flavour's single image is always pinned under `web` (config/images.ts).
+   * @default 'image'
    */
   readonly digestKey?: string;
 }
@@ -82,8 +84,11 @@ export function setFlavourTag(text: string, flavour: string, tag: string, digest
   const file = options.file ?? DEFAULT_FILE;
   const doc = load(text, file);
   const target = findFlavour(doc, flavour, file);
-  const digestKey = options.digestKey ?? 'image';
+  const digestKey = target.kind === 'web' ? WEB_DIGEST_KEY : (options.digestKey ?? 'image');
   if (digest !== undefined && target.kind === 'mw') checkDigestKey(doc, digestKey, file);
+  if (digest !== undefined && target.kind === 'web' && options.digestKey !== undefined && options.digestKey !== WEB_DIGEST_KEY) {
+    throw new UserError(`${flavour} is a web flavour: its one image is pinned under digests.${WEB_DIGEST_KEY}; a digest kind applies to mw flavours only.`);
+  }
   return applyEdits(text, doc, file, [{ ...target, tag, digest: digest === undefined ? undefined : { key: digestKey, value: digest } }]);
 }
 

@@ -119,6 +119,12 @@ test('a digest for the same tag replaces only that kind and keeps the others', (
   expect(flow.text).toBe(replacedOnce(IMAGES, `{image: "${A}"}`, `{image: "${A}", cli-image: "${C}"}`));
 });
 
+test('a web flavour pins its digest under digests.web, as the renderer reads it', () => {
+  const { text } = setFlavourTag(IMAGES, 'webserver-bookworm', 'w2', C);
+  expect(parse(text).web_flavours['webserver-bookworm']).toEqual({ tag: 'w2', digests: { web: C } });
+  expect(() => setFlavourTag(IMAGES, 'webserver-bookworm', 'w2', C, { digestKey: 'image' })).toThrow(/web flavour/);
+});
+
 test('a flow-style flavour is rewritten on its own line', () => {
   const text = `mw_flavours:\n  x: {tag: old, digests: {image: "${A}"}}  # one line\n  y: {tag: keep}\n`;
   const result = setFlavourTag(text, 'x', 'new');
