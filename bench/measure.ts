@@ -9,11 +9,13 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { runSynth } from '../cli/commands/synth.js';
 import { readConfigFiles } from '../cli/config-files.js';
 import { readTree, treesEqual, writeTreeAtomically } from '../cli/tree-io.js';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject, type KubeObject, type RenderResult } from '../render/render.js';
+import { profilePolicyExceptions, validateRender } from '../validate/index.js';
 import { evaluateTargets, type TargetResult } from './report.js';
 import { hasGnuTime, mustRun, runProcess, type ProcessRun } from './proc.js';
 import { summarize, type Summary } from './stats.js';
@@ -65,6 +67,8 @@ export interface BenchSettings {
   /** Child processes per scale (each gives one peak RSS and `scaleIterations` render timings). */
   readonly scaleRepeats: number;
   readonly scaleIterations: (factor: number) => number;
+  /** Releases rendered untimed before the timed iterations, the same at every scale (JIT warm-up). */
+  readonly scaleWarmupReleases: number;
   readonly generateRuns: number;
   readonly gitRuns: number;
   readonly log: (line: string) => void;
@@ -76,17 +80,18 @@ export function defaultSettings(quick: boolean, overrides: Partial<BenchSettings
         root: PROJECT_ROOT,
         quick,
         sections: SECTIONS,
-        inProcessIterations: 5,
-        warmup: 2,
-        coldRuns: 2,
-        processRuns: 3,
+        inProcessIterations: 3,
+        warmup: 1,
+        coldRuns: 1,
+        processRuns: 2,
         cdk8sRuns: 2,
         noCacheRuns: 0,
         compiledRuns: 0,
         scales: [1, 4],
         scaleRepeats: 1,
-        scaleIterations: (f) => (f >= 16 ? 1 : f >= 4 ? 2 : 3),
-        generateRuns: 3,
+        scaleIterations: (f) => (f >= 16 ? 1 : f >= 4 ? 1 : 3),
+        scaleWarmupReleases: 100,
+        generateRuns: 2,
         gitRuns: 2,
         log: () => {},
       }
@@ -102,8 +107,9 @@ export function defaultSettings(quick: boolean, overrides: Partial<BenchSettings
         noCacheRuns: 3,
         compiledRuns: 5,
         scales: [1, 4, 16],
-        scaleRepeats: 3,
+        scaleRepeats: 2,
         scaleIterations: (f) => (f >= 16 ? 2 : f >= 4 ? 4 : 10),
+        scaleWarmupReleases: 600,
         generateRuns: 10,
         gitRuns: 7,
         log: () => {},
@@ -198,13 +204,12 @@ async function writeFiles(dir: string, entries: readonly (readonly [string, stri
   await Promise.all(entries.map(([path, text]) => writeFile(join(dir, path), text)));
 }
 
-interface SynthSample {
-  readonly result: RenderResult;
+interface PhaseSample {
   readonly parse: number;
   readonly render: number;
   readonly toJson: number;
+  readonly validate: number;
   readonly write: number;
-  readonly total: number;
 }
 
 interface FloorSample {
@@ -215,30 +220,25 @@ interface FloorSample {
 }
 
 /**
- * In this process: synth of the default config (read + parse, renderProject, atomic write into a
- * fresh directory; the steps of runSynth), and the floor: serializing result.files[].objects of
- * that very render with `yaml` and writing the same files. Pairs run alternately; each pair gives
- * one render/floor ratio.
+ * In this process: runSynth of the default config into a fresh directory (what `mw-gitops synth`
+ * does after start-up), and the floor: serializing result.files[].objects of that very render with
+ * `yaml` and writing the same files. Pairs run alternately; each pair gives one render/floor
+ * ratio. A separate pass times runSynth's steps one by one (read + parse, renderProject with cdk8s
+ * toJson inside it, validation, write).
  */
 export async function measureInProcess(s: BenchSettings, scratch: string): Promise<Measurement> {
   const configDir = join(s.root, 'environments');
   const notes: string[] = [];
   let dirs = 0;
   const freshDir = () => join(scratch, `inprocess-${dirs++}`);
-  const timer = timeToJson();
 
-  const synthOnce = async (): Promise<SynthSample> => {
+  const synthOnce = async (): Promise<{ result: RenderResult; ms: number }> => {
     const out = freshDir();
-    timer.reset();
     const t0 = now();
-    const inputs = parseInputs(await readConfigFiles(configDir), environments);
-    const t1 = now();
-    const result = renderProject(inputs);
-    const t2 = now();
-    await writeTreeAtomically(out, result.tree);
-    const t3 = now();
+    const result = await runSynth({ configDir, out });
+    const ms = now() - t0;
     await rm(out, { recursive: true, force: true });
-    return { result, parse: t1 - t0, render: t2 - t1, toJson: timer.total(), write: t3 - t2, total: t3 - t0 };
+    return { result, ms };
   };
 
   const floorOnce = async (result: RenderResult): Promise<FloorSample> => {
@@ -253,6 +253,25 @@ export async function measureInProcess(s: BenchSettings, scratch: string): Promi
     return { entries, serialize: t1 - t0, write: t2 - t1, total: t2 - t0 };
   };
 
+  const timer = timeToJson();
+  const phasesOnce = async (): Promise<PhaseSample> => {
+    const out = freshDir();
+    timer.reset();
+    const t0 = now();
+    const inputs = parseInputs(await readConfigFiles(configDir), environments);
+    const t1 = now();
+    const result = renderProject(inputs);
+    const t2 = now();
+    const toJson = timer.total();
+    const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+    const t3 = now();
+    if (validation.violations.length) throw new Error(`the default config renders with ${validation.violations.length} violations`);
+    await writeTreeAtomically(out, result.tree);
+    const t4 = now();
+    await rm(out, { recursive: true, force: true });
+    return { parse: t1 - t0, render: t2 - t1, toJson, validate: t3 - t2, write: t4 - t3 };
+  };
+
   try {
     const first = await synthOnce();
     const firstFloor = await floorOnce(first.result);
@@ -261,28 +280,31 @@ export async function measureInProcess(s: BenchSettings, scratch: string): Promi
     if (differing.length) notes.push(`floor output differs from synth output in ${differing.length} files (e.g. ${differing[0][0]}): the ratio compares unlike work`);
     for (let i = 0; i < s.warmup; i++) await floorOnce((await synthOnce()).result);
 
-    const synth: SynthSample[] = [];
+    const synth: number[] = [];
     const floor: FloorSample[] = [];
     for (let i = 0; i < s.inProcessIterations; i++) {
       const sample = await synthOnce();
-      synth.push(sample);
+      synth.push(sample.ms);
       floor.push(await floorOnce(sample.result));
     }
+    const phases: PhaseSample[] = [];
+    for (let i = 0; i < s.inProcessIterations; i++) phases.push(await phasesOnce());
+
     const releases = first.result.index.releases.length;
-    const pick = (k: keyof Omit<SynthSample, 'result'>) => synth.map((x) => x[k]);
+    const pick = (k: keyof PhaseSample) => phases.map((x) => x[k]);
     const figures: Figures = {
-      'render.first': figure('render', 'synth in process, first call (cold JIT)', [first.total], 'ms', 'one sample per process; see cold.firstSynth for the spread'),
-      'render.synth': figure('render', `synth in process (${releases} releases): parse + render + write`, pick('total'), 'ms'),
+      'render.first': figure('render', 'runSynth in process, first call (cold JIT)', [first.ms], 'ms', 'one sample per process; see cold.firstSynth for the spread'),
+      'render.synth': figure('render', `runSynth in process (${releases} releases), warm`, synth, 'ms'),
       'render.parse': figure('render', '  read + parse config (parseInputs)', pick('parse'), 'ms'),
       'render.renderProject': figure('render', '  renderProject', pick('render'), 'ms'),
       'render.toJson': figure('render', '    of which cdk8s Chart#toJson', pick('toJson'), 'ms'),
-      'render.constructs': figure('render', '    of which constructs + index (renderProject - toJson - floor serialize)', synth.map((x, i) => x.render - x.toJson - floor[i].serialize), 'ms'),
+      'render.validate': figure('render', '  validate every object (validateRender)', pick('validate'), 'ms'),
       'render.write': figure('render', '  write tree atomically', pick('write'), 'ms'),
       'floor.total': figure('render', 'floor: yaml stringify of the same objects + write', floor.map((x) => x.total), 'ms'),
       'floor.serialize': figure('render', '  yaml stringify', floor.map((x) => x.serialize), 'ms'),
       'floor.write': figure('render', '  write the same files', floor.map((x) => x.write), 'ms'),
-      'ratio.renderFloor': figure('render', 'render / floor (synth in process / floor)', synth.map((x, i) => x.total / floor[i].total), 'x'),
-      'ratio.renderSerialize': figure('render', 'renderProject / yaml stringify alone', synth.map((x, i) => x.render / floor[i].serialize), 'x'),
+      'ratio.renderFloor': figure('render', 'render / floor (runSynth / floor, pairwise)', synth.map((x, i) => x / floor[i].total), 'x'),
+      'ratio.renderProjectSerialize': figure('render', '  renderProject / yaml stringify alone', phases.map((x, i) => x.render / floor[i].serialize), 'x'),
     };
     return { figures, notes };
   } finally {
@@ -310,6 +332,8 @@ interface ColdData {
   readonly otherCommands: string[];
   readonly importTotalMs: number;
   readonly firstSynthMs: number;
+  /** The first synth's steps: parse, render, validate, write. */
+  readonly first: Record<string, number>;
   readonly secondSynthMs: number;
   readonly maxRssKb: number;
 }
@@ -337,7 +361,10 @@ export async function measureCold(s: BenchSettings, scratch: string): Promise<Me
           : `  ${name}`;
     figures[`cold.import.${name}`] = figure('cold', label, runs.map((r) => r.imports[name]), 'ms');
   }
-  figures['cold.firstSynth'] = figure('cold', 'fresh process: first runSynth (cold JIT)', runs.map((r) => r.firstSynthMs), 'ms');
+  figures['cold.firstSynth'] = figure('cold', 'fresh process: first synth (cold JIT), runSynth step by step', runs.map((r) => r.firstSynthMs), 'ms');
+  for (const step of Object.keys(runs[0].first)) {
+    figures[`cold.first.${step}`] = figure('cold', `  ${step}`, runs.map((r) => r.first[step]), 'ms');
+  }
   figures['cold.secondSynth'] = figure('cold', 'fresh process: second runSynth', runs.map((r) => r.secondSynthMs), 'ms');
 
   // Does tsx's on-disk transform cache carry across runs? The same imports with it disabled.
@@ -521,7 +548,7 @@ export async function measureScale(s: BenchSettings, scratch: string): Promise<M
     const data: ScaleData[] = [];
     for (let r = 0; r < s.scaleRepeats; r++) {
       const out = join(scratch, `scale-${factor}-${r}`);
-      data.push((await runChild<ScaleData>(s, 'scale', ['--factor', String(factor), '--iterations', String(s.scaleIterations(factor)), '--out', out])).data);
+      data.push((await runChild<ScaleData>(s, 'scale', ['--factor', String(factor), '--iterations', String(s.scaleIterations(factor)), '--warmup-releases', String(s.scaleWarmupReleases), '--out', out])).data);
       await rm(out, { recursive: true, force: true });
     }
     const d = data[0];
