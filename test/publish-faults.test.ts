@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { commitCount, git, initBare, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './helpers/cli.js';
 import { startGitHttp } from './helpers/git-http.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -110,7 +110,7 @@ test('a remote URL that names no repository fails with exit 1 and says so', asyn
 });
 
 test('a remote that refuses the push (pre-receive hook) ends with its reason and stays as it was', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   const before = (await git(remote, 'rev-parse', 'main')).trim();
   // GIVEN the remote now refuses every push, like a read-only or protected branch
   const hook = path.join(remote, 'hooks', 'pre-receive');
@@ -129,7 +129,7 @@ test('a remote that refuses the push (pre-receive hook) ends with its reason and
 });
 
 test('a remote that keeps moving exhausts the retries with a clear message and nothing forced', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   // GIVEN a remote where someone else always lands first: the hook moves main before each update
   const hook = path.join(remote, 'hooks', 'pre-receive');
   await fs.writeFile(
@@ -147,11 +147,12 @@ exit 0
   const config = defaultConfig();
   await writeTree(path.join(project, 'dist'), fixtureTree({ ...config, webTags: { webserver: 'busy' } }));
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('moved while publishing; retrying on top of it (attempt 2 of 5)');
-  expect(r.stderr).toContain('the branch moved under every one of 5 attempts');
+  expect(r.log).toContain(`${remote} main moved while publishing; retrying on top of it (attempt 2 of 5)`);
+  expect(r.log).toHaveLength(4);
+  expect(r.message).toContain('the branch moved under every one of 5 attempts');
   // only the other party's commits landed; ours never replaced them
   const subjects = (await git(remote, 'log', '--format=%s', 'main')).trim().split('\n');
   expect(subjects.filter((s) => s === 'someone else').length).toBe(5);
@@ -159,7 +160,7 @@ exit 0
 });
 
 test('a dirty cached working copy does not leak into the commit', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   // GIVEN someone edited, staged and added files in the cached working copy
   const workRoot = path.join(project, '.deploy', 'work');
   const [work] = (await fs.readdir(workRoot)).filter((f) => !f.endsWith('.lock'));
@@ -172,14 +173,14 @@ test('a dirty cached working copy does not leak into the commit', async () => {
   const dist = fixtureTree({ ...config, webTags: { webserver: 'clean' } });
   await writeTree(path.join(project, 'dist'), dist);
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(0);
   expect(await treeAt(remote, 'main')).toEqual(dist);
 });
 
 test('a broken cached working copy is thrown away and cloned again', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   const workRoot = path.join(project, '.deploy', 'work');
   const [work] = (await fs.readdir(workRoot)).filter((f) => !f.endsWith('.lock'));
   // GIVEN its object store is gone (a crash, a disk cleanup)
@@ -189,10 +190,10 @@ test('a broken cached working copy is thrown away and cloned again', async () =>
   const dist = fixtureTree({ ...config, webTags: { webserver: 'recovered' } });
   await writeTree(path.join(project, 'dist'), dist);
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(0);
-  expect(r.stderr).toContain('cloning it again');
+  expect(r.log.join('\n')).toContain('cloning it again');
   expect(await treeAt(remote, 'main')).toEqual(dist);
   expect(await commitCount(remote)).toBe(2);
 });
