@@ -3,12 +3,13 @@
  * or keeps moving, a dirty or broken cached working copy. Each ends with a clear message and the
  * remote as it was.
  */
-import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { BIN, cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
 import { startGitHttp } from './helpers/git-http.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -44,6 +45,35 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+async function chmodTree(dir: string, writable: boolean): Promise<void> {
+  const stat = await fs.stat(dir);
+  const mode = writable ? stat.mode | 0o200 : stat.mode & ~0o222;
+  if (stat.isDirectory()) {
+    if (writable) await fs.chmod(dir, mode);
+    for (const e of await fs.readdir(dir)) await chmodTree(path.join(dir, e), writable);
+    if (!writable) await fs.chmod(dir, mode);
+  } else {
+    await fs.chmod(dir, mode);
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(dir, uid, gid);
+  if ((await fs.stat(dir)).isDirectory()) for (const e of await fs.readdir(dir)) await chownTree(path.join(dir, e), uid, gid);
+}
+
+function runCommand(command: string, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 const PASSWORD = 'Pa55-w0rd-9f3c1e';
@@ -125,6 +155,39 @@ test('a remote that refuses the push (pre-receive hook) ends with its reason and
   expect(r.stderr).toContain('pre-receive hook declined');
   expect(r.stderr).toContain('main is read-only for deploy bots');
   expect(r.stderr).not.toContain('internal error');
+  expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(before);
+});
+
+test('a read-only remote (no write permission on its objects) refuses the push; the remote stays as it was', async () => {
+  // Root ignores file modes: then run the CLI as "nobody" (setpriv), if the machine allows it.
+  const root = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  if (root && !setpriv) return; // cannot drop privileges here: nothing to check
+  const asUser = (args: string[]) =>
+    root
+      ? runCommand(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `HOME=${tmp.dir}`, process.execPath, BIN, ...args], project)
+      : runCli(args, project);
+  // "nobody" must be able to run the CLI from where this checkout lives (not under a 0700 home)
+  if (root && (await asUser(['--help'])).code !== 0) return;
+  // GIVEN a published remote
+  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  const before = (await git(remote, 'rev-parse', 'main')).trim();
+  if (root) await chownTree(tmp.dir, 65534, 65534);
+  const config = defaultConfig();
+  await writeTree(path.join(project, 'dist'), fixtureTree({ ...config, webTags: { webserver: 'read-only' } }));
+  if (root) await chownTree(path.join(project, 'dist'), 65534, 65534);
+  // WHEN its objects and refs become read-only
+  await chmodTree(path.join(remote, 'objects'), false);
+  await chmodTree(path.join(remote, 'refs'), false);
+  try {
+    const r = await asUser(['publish', '--repo', remote]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${remote} refused the push to main`);
+    expect(r.stderr).toContain('Nothing was changed there');
+  } finally {
+    await chmodTree(remote, true);
+    if (root) await chownTree(tmp.dir, 0, 0);
+  }
   expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(before);
 });
 
