@@ -130,6 +130,12 @@ export const Cluster = z.strictObject({
   mailHost: z.string().min(1),
   /** Caps every release's replicas (a small cluster such as staging). */
   maxReplicas: z.number().int().positive().optional(),
+  /**
+   * Where Argo CD gets this cluster's manifests: `rendered` (the default) syncs the rendered
+   * deployment repository; `plugin` renders the source repository with the mw-gitops Config
+   * Management Plugin (needs `argocd.plugin` in environments/platform.ts; docs/argocd-plugin.md).
+   */
+  argocdSource: z.enum(['rendered', 'plugin']).optional(),
 });
 export type Cluster = z.infer<typeof Cluster>;
 
@@ -142,6 +148,17 @@ export const Platform = z.strictObject({
     /** The deployment repository Argo CD syncs (what `publish` pushes to). */
     repoURL: z.string().min(1),
     targetRevision: z.string().min(1),
+    /** The source repository (this project) for clusters whose `argocdSource` is `plugin`. */
+    plugin: z
+      .strictObject({
+        /** `<metadata.name>-<spec.version>` of argocd/plugin.yaml; default mw-gitops-v1. */
+        name: z.string().min(1).optional(),
+        repoURL: z.string().min(1),
+        targetRevision: z.string().min(1),
+        /** The project's directory in that repository ("." at the top). */
+        path: z.string().min(1),
+      })
+      .optional(),
   }),
   /** cert-manager issuer of the TLS proxy certificates. */
   certIssuer: z.strictObject({ name: z.string(), kind: z.string(), group: z.string() }),

@@ -162,7 +162,7 @@ definitions.push(
     namespaceLabels: { 'pod-security.wmf.org/allow-hostpath-mw-experimental': 'include' },
     policyExceptions: {
       ...webBase.policyExceptions,
-      'memory-limit': 'a single developer pod; its app container runs without limits today (limits.enforce: false)',
+      'resources-memory-limit': 'a single developer pod; its app container runs without limits today (limits.enforce: false)',
     },
   },
   {
