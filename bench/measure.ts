@@ -99,19 +99,19 @@ export function defaultSettings(quick: boolean, overrides: Partial<BenchSettings
         root: PROJECT_ROOT,
         quick,
         sections: SECTIONS,
-        inProcessIterations: 20,
-        warmup: 5,
+        inProcessIterations: 15,
+        warmup: 3,
         coldRuns: 5,
-        processRuns: 10,
-        cdk8sRuns: 7,
+        processRuns: 8,
+        cdk8sRuns: 6,
         noCacheRuns: 3,
         compiledRuns: 5,
         scales: [1, 4, 16],
         scaleRepeats: 2,
-        scaleIterations: (f) => (f >= 16 ? 2 : f >= 4 ? 4 : 10),
+        scaleIterations: (f) => (f >= 16 ? 1 : f >= 4 ? 3 : 8),
         scaleWarmupReleases: 600,
-        generateRuns: 10,
-        gitRuns: 7,
+        generateRuns: 8,
+        gitRuns: 6,
         log: () => {},
       };
   return { ...base, ...overrides };
@@ -410,6 +410,7 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
   const synthRuns: ProcessRun[] = [];
   const cdk8sRuns: ProcessRun[] = [];
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   const cdk8sEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
   let checkedSame = false;
   for (let i = 0; i < Math.max(s.processRuns, s.cdk8sRuns); i++) {
@@ -426,6 +427,7 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
       if (cdk8s.code !== 0) throw failed('npx cdk8s synth', cdk8s);
       cdk8sRuns.push(cdk8s);
       if (synth) ratios.push(cdk8s.wallMs / synth.wallMs);
+      if (synth?.cpuMs && cdk8s.cpuMs) cpuRatios.push(cdk8s.cpuMs / synth.cpuMs);
       if (!checkedSame && synth) {
         checkedSame = true;
         if (!treesEqual(await readTree(out), await readTree(cdkOut))) notes.push('npx cdk8s synth wrote a different tree than mw-gitops synth');
@@ -440,6 +442,7 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
   if (cdk8sRuns.length) {
     Object.assign(figures, processFigures('process.cdk8s', 'process', 'npx cdk8s synth --output <tmp>, whole process', cdk8sRuns));
     figures['ratio.cdk8s'] = figure('process', 'npx cdk8s synth / mw-gitops synth', ratios, 'x');
+    if (cpuRatios.length) figures['ratio.cdk8sCpu'] = figure('process', '  the same in cpu time', cpuRatios, 'x');
   }
 
   if (s.noCacheRuns > 0) {
@@ -479,29 +482,33 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
   return { figures, notes };
 }
 
-const COMPILED_DIRS = ['cli', 'config', 'constructs', 'environments', 'render', 'imports'];
+/** Not part of what the CLI runs. */
+const NOT_COMPILED = /^(test|bench|dist|docs|scripts)\//;
 
 /**
- * The experiment behind the proposed fix for start-up: every TypeScript source transpiled to
- * JavaScript (typescript's transpileModule, no type check) into `outDir`, runnable with plain node.
+ * The experiment behind the proposed fix for start-up: every TypeScript source of the checkout
+ * transpiled to JavaScript (typescript's transpileModule, no type check) into `outDir`, other
+ * files (JSON schemas and the like) copied, runnable with plain node and no tsx.
  */
 export async function compileProject(root: string, outDir: string): Promise<void> {
   const ts = (await import('typescript')).default;
-  const { readdir } = await import('node:fs/promises');
-  for (const dir of COMPILED_DIRS) {
-    const names = (await readdir(join(root, dir), { recursive: true })).filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts'));
-    for (const name of names) {
-      const source = await readFile(join(root, dir, name), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: name,
-      });
-      const target = join(outDir, dir, name.replace(/\.ts$/, '.js'));
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, outputText);
+  const files = (await mustRun('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root })).stdout.split('\0').filter((f) => f && !NOT_COMPILED.test(f));
+  for (const file of files) {
+    const source = await readFile(join(root, file)).catch(() => undefined);
+    if (source === undefined) continue;
+    const isTs = file.endsWith('.ts') && !file.endsWith('.d.ts');
+    const target = join(outDir, isTs ? file.replace(/\.ts$/, '.js') : file);
+    await mkdir(dirname(target), { recursive: true });
+    if (!isTs) {
+      await writeFile(target, source);
+      continue;
     }
+    const { outputText } = ts.transpileModule(source.toString('utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
+    });
+    await writeFile(target, outputText);
   }
-  await writeFile(join(outDir, 'package.json'), '{"type":"module"}\n');
   await symlink(join(root, 'node_modules'), join(outDir, 'node_modules'));
 }
 
@@ -681,8 +688,6 @@ export async function measureGit(s: BenchSettings, scratch: string, commands: re
       const run = await runProcess(node, [bin, 'bump', '--flavour', 'publish-83', '--tag', tag], { cwd: dir, env });
       if (run.code !== 0) throw failed('mw-gitops bump', run);
       runs.push(run);
-      // Back to main for the next bump, as a bot's fresh checkout would be.
-      await mustRun('git', ['checkout', '-q', '-f', 'main'], { cwd: dir, env });
     }
     Object.assign(figures, processFigures('process.bump', 'git', bumpLabel, runs));
   }

@@ -47,7 +47,8 @@ try {
   process.stdout.write(formatTable(result));
   await mkdir(dirname(args.out), { recursive: true });
   await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`\nwrote ${relative(process.cwd(), args.out) || args.out}\n`);
+  const shown = relative(process.cwd(), args.out);
+  process.stdout.write(`\nwrote ${shown && !shown.startsWith('..') ? shown : args.out}\n`);
   const missed = result.targets.filter((t) => t.status === 'miss').length;
   if (missed) process.stdout.write(`${missed} target${missed > 1 ? 's' : ''} missed (see docs/bench.md for causes and fixes)\n`);
 } catch (err) {
