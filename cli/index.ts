@@ -5,7 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
+import * as generate from './commands/generate.js';
 import * as synth from './commands/synth.js';
+import * as publish from './commands/publish.js';
+import * as diff from './commands/diff.js';
 import * as validate from './commands/validate.js';
 
 export function buildProgram(): Command {
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   synth.register(program);
+  publish.register(program);
+  diff.register(program);
+  generate.register(program);
   validate.register(program);
   return program;
 }
