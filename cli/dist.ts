@@ -1,14 +1,18 @@
 /**
- * Reading a rendered tree back from disk for publish and diff: every file under a directory,
- * keyed by its POSIX path, plus the releases.json index that says which clusters it owns.
+ * Reading a rendered tree back from disk for publish and diff: dist/ with the releases.json
+ * index that says which clusters it owns, or any other directory holding a rendered tree.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
 import { sortedTree, type RenderedTree } from '../render/tree.js';
+import { readTree } from './tree-io.js';
 
-/** All files below `dir` (a `.git` directory is skipped), in sorted path order. */
+/**
+ * All files below `dir` in sorted path order, skipping a `.git` directory, so `diff --against`
+ * can point at a checkout of the deployment repository.
+ */
 export async function readTreeDir(dir: string): Promise<RenderedTree> {
   const entries: [string, string][] = [];
   const walk = async (rel: string): Promise<void> => {
@@ -40,7 +44,7 @@ export async function loadDist(dir: string, shown: string): Promise<LoadedDist> 
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat) throw new UserError(`${shown}/ does not exist: run \`mw-gitops synth\` first (or point --dist at a rendered tree).`);
   if (!stat.isDirectory()) throw new UserError(`--dist ${shown} is not a directory.`);
-  const tree = await readTreeDir(dir);
+  const tree = await readTree(dir);
   const text = tree.get('releases.json');
   if (text === undefined) {
     throw new UserError(`${shown}/releases.json is missing, so ${shown}/ is not a complete render: run \`mw-gitops synth\` first.`);

@@ -3,12 +3,13 @@
  * or keeps moving, a dirty or broken cached working copy. Each ends with a clear message and the
  * remote as it was.
  */
-import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { commitCount, git, initBare, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { BIN, cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
 import { startGitHttp } from './helpers/git-http.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -44,6 +45,35 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+async function chmodTree(dir: string, writable: boolean): Promise<void> {
+  const stat = await fs.stat(dir);
+  const mode = writable ? stat.mode | 0o200 : stat.mode & ~0o222;
+  if (stat.isDirectory()) {
+    if (writable) await fs.chmod(dir, mode);
+    for (const e of await fs.readdir(dir)) await chmodTree(path.join(dir, e), writable);
+    if (!writable) await fs.chmod(dir, mode);
+  } else {
+    await fs.chmod(dir, mode);
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(dir, uid, gid);
+  if ((await fs.stat(dir)).isDirectory()) for (const e of await fs.readdir(dir)) await chownTree(path.join(dir, e), uid, gid);
+}
+
+function runCommand(command: string, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 const PASSWORD = 'Pa55-w0rd-9f3c1e';
@@ -110,7 +140,7 @@ test('a remote URL that names no repository fails with exit 1 and says so', asyn
 });
 
 test('a remote that refuses the push (pre-receive hook) ends with its reason and stays as it was', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   const before = (await git(remote, 'rev-parse', 'main')).trim();
   // GIVEN the remote now refuses every push, like a read-only or protected branch
   const hook = path.join(remote, 'hooks', 'pre-receive');
@@ -128,8 +158,41 @@ test('a remote that refuses the push (pre-receive hook) ends with its reason and
   expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(before);
 });
 
-test('a remote that keeps moving exhausts the retries with a clear message and nothing forced', async () => {
+test('a read-only remote (no write permission on its objects) refuses the push; the remote stays as it was', async () => {
+  // Root ignores file modes: then run the CLI as "nobody" (setpriv), if the machine allows it.
+  const root = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  if (root && !setpriv) return; // cannot drop privileges here: nothing to check
+  const asUser = (args: string[]) =>
+    root
+      ? runCommand(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `HOME=${tmp.dir}`, process.execPath, BIN, ...args], project)
+      : runCli(args, project);
+  // "nobody" must be able to run the CLI from where this checkout lives (not under a 0700 home)
+  if (root && (await asUser(['--help'])).code !== 0) return;
+  // GIVEN a published remote
   expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  const before = (await git(remote, 'rev-parse', 'main')).trim();
+  if (root) await chownTree(tmp.dir, 65534, 65534);
+  const config = defaultConfig();
+  await writeTree(path.join(project, 'dist'), fixtureTree({ ...config, webTags: { webserver: 'read-only' } }));
+  if (root) await chownTree(path.join(project, 'dist'), 65534, 65534);
+  // WHEN its objects and refs become read-only
+  await chmodTree(path.join(remote, 'objects'), false);
+  await chmodTree(path.join(remote, 'refs'), false);
+  try {
+    const r = await asUser(['publish', '--repo', remote]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${remote} refused the push to main`);
+    expect(r.stderr).toContain('Nothing was changed there');
+  } finally {
+    await chmodTree(remote, true);
+    if (root) await chownTree(tmp.dir, 0, 0);
+  }
+  expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(before);
+});
+
+test('a remote that keeps moving exhausts the retries with a clear message and nothing forced', async () => {
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   // GIVEN a remote where someone else always lands first: the hook moves main before each update
   const hook = path.join(remote, 'hooks', 'pre-receive');
   await fs.writeFile(
@@ -147,11 +210,12 @@ exit 0
   const config = defaultConfig();
   await writeTree(path.join(project, 'dist'), fixtureTree({ ...config, webTags: { webserver: 'busy' } }));
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('moved while publishing; retrying on top of it (attempt 2 of 5)');
-  expect(r.stderr).toContain('the branch moved under every one of 5 attempts');
+  expect(r.log).toContain(`${remote} main moved while publishing; retrying on top of it (attempt 2 of 5)`);
+  expect(r.log).toHaveLength(4);
+  expect(r.message).toContain('the branch moved under every one of 5 attempts');
   // only the other party's commits landed; ours never replaced them
   const subjects = (await git(remote, 'log', '--format=%s', 'main')).trim().split('\n');
   expect(subjects.filter((s) => s === 'someone else').length).toBe(5);
@@ -159,7 +223,7 @@ exit 0
 });
 
 test('a dirty cached working copy does not leak into the commit', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   // GIVEN someone edited, staged and added files in the cached working copy
   const workRoot = path.join(project, '.deploy', 'work');
   const [work] = (await fs.readdir(workRoot)).filter((f) => !f.endsWith('.lock'));
@@ -172,14 +236,14 @@ test('a dirty cached working copy does not leak into the commit', async () => {
   const dist = fixtureTree({ ...config, webTags: { webserver: 'clean' } });
   await writeTree(path.join(project, 'dist'), dist);
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(0);
   expect(await treeAt(remote, 'main')).toEqual(dist);
 });
 
 test('a broken cached working copy is thrown away and cloned again', async () => {
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await publishInProcess({ project, repo: remote })).code).toBe(0);
   const workRoot = path.join(project, '.deploy', 'work');
   const [work] = (await fs.readdir(workRoot)).filter((f) => !f.endsWith('.lock'));
   // GIVEN its object store is gone (a crash, a disk cleanup)
@@ -189,10 +253,10 @@ test('a broken cached working copy is thrown away and cloned again', async () =>
   const dist = fixtureTree({ ...config, webTags: { webserver: 'recovered' } });
   await writeTree(path.join(project, 'dist'), dist);
 
-  const r = await runCli(['publish', '--repo', remote], project);
+  const r = await publishInProcess({ project, repo: remote });
 
   expect(r.code).toBe(0);
-  expect(r.stderr).toContain('cloning it again');
+  expect(r.log.join('\n')).toContain('cloning it again');
   expect(await treeAt(remote, 'main')).toEqual(dist);
   expect(await commitCount(remote)).toBe(2);
 });

@@ -4,7 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { defaultConfig, fixtureTree, writeTree, type FixtureConfig } from './helpers/fixture.js';
-import { cleanEnv, commitCount, git, initBare, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './helpers/cli.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;
@@ -26,6 +26,9 @@ async function render(config: FixtureConfig = defaultConfig()): Promise<Map<stri
 }
 
 const publish = (...args: string[]) => runCli(['publish', '--repo', remote, ...args], project);
+/** The same in this process, for tests about what lands rather than about the process. */
+const publishHere = (options: { branch?: string; message?: string; repo?: string } = {}) =>
+  publishInProcess({ project, repo: remote, ...options });
 
 test('publishing to an empty bare repository makes one commit whose tree equals dist/; again makes none', async () => {
   // GIVEN a render and an empty deployment repository
@@ -127,21 +130,23 @@ test('a release removed from the render disappears from the deployment repositor
 test('a cluster dropped from the render is removed with all its files', async () => {
   const config = defaultConfig();
   await render(config);
-  expect((await publish()).code).toBe(0);
+  expect((await publishHere()).code).toBe(0);
   await render({ ...config, clusters: ['eqiad', 'codfw'], releases: config.releases.filter((r) => r.cluster !== 'staging') });
-  expect((await publish()).code).toBe(0);
+  const result = await publishHere();
+  expect(result.code).toBe(0);
+  expect(result.result?.files.deleted).toEqual(['argocd/staging/applicationset.yaml', 'staging/mw-web/main/manifest.yaml']);
   const files = [...(await treeAt(remote, 'main')).keys()];
   expect(files.filter((f) => f.startsWith('staging/') || f.startsWith('argocd/staging/'))).toEqual([]);
 });
 
 test('a branch the remote does not have yet is created by the push, leaving main alone', async () => {
   await render();
-  expect((await publish()).code).toBe(0);
+  expect((await publishHere()).code).toBe(0);
   const main = (await git(remote, 'rev-parse', 'main')).trim();
   const config = defaultConfig();
   await render({ ...config, webTags: { webserver: 'next-webserver' } });
 
-  const result = await publish('--branch', 'preview/next');
+  const result = await publishHere({ branch: 'preview/next' });
 
   expect(result.code).toBe(0);
   expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(main);
@@ -195,33 +200,33 @@ test('the commit carries Source-Commit (marked -dirty for uncommitted sources) a
 
 test('--message replaces the subject and keeps the generated details in the body', async () => {
   await render();
-  const result = await publish('--message', 'Initial import of the deployment tree');
+  const result = await publishHere({ message: 'Initial import of the deployment tree' });
   expect(result.code).toBe(0);
   const message = await git(remote, 'log', '-1', '--format=%B');
   expect(message.split('\n')[0]).toBe('Initial import of the deployment tree');
   expect(message).toContain('Publish 9 releases in eqiad, codfw, staging');
-  expect(result.stdout).toContain('Initial import of the deployment tree');
+  expect(result.result?.summary).toBe('Initial import of the deployment tree');
 });
 
 test('bad input exits 2 with a message saying what to do', async () => {
-  // no dist/
+  // no dist/ (through the CLI once: the exit code and the stderr line)
   const noDist = await publish();
   expect(noDist.code).toBe(2);
-  expect(noDist.stderr).toContain('run `mw-gitops synth` first');
+  expect(noDist.stderr).toBe('mw-gitops: dist/ does not exist: run `mw-gitops synth` first (or point --dist at a rendered tree).\n');
   // dist/ without releases.json
   await fs.mkdir(path.join(project, 'dist'));
-  const partial = await publish();
+  const partial = await publishHere();
   expect(partial.code).toBe(2);
-  expect(partial.stderr).toContain('releases.json is missing');
+  expect(partial.message).toContain('releases.json is missing');
   // a --repo path that does not exist
   await render();
-  const missing = await runCli(['publish', '--repo', path.join(tmp.dir, 'nope.git')], project);
+  const missing = await publishHere({ repo: path.join(tmp.dir, 'nope.git') });
   expect(missing.code).toBe(2);
-  expect(missing.stderr).toContain('no such directory');
+  expect(missing.message).toContain('no such directory');
   // a bad branch name
-  const branch = await publish('--branch', '-delete');
+  const branch = await publishHere({ branch: '-delete' });
   expect(branch.code).toBe(2);
-  expect(branch.stderr).toContain('not a valid git branch name');
+  expect(branch.message).toContain('not a valid git branch name');
   expect(existsSync(path.join(project, '.deploy', 'repo.git'))).toBe(false);
   expect(await commitCount(remote)).toBe(0);
 });

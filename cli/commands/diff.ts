@@ -6,8 +6,13 @@
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { RenderedTree } from '../../render/tree.js';
+import { UserError } from '../../config/errors.js';
+import { parseReleasesIndex } from '../../render/publish-message.js';
+import { isTreePath, type RenderedTree } from '../../render/tree.js';
 import type { TreeDiff } from '../../render/tree-diff.js';
+import { loadDist, readTreeDir } from '../dist.js';
+import { acquireLock } from '../lock.js';
+import { describeRemote, redact } from '../redact.js';
 
 export interface DiffOptions {
   /** A directory holding a rendered tree, or a ref of the deployment repository. */
@@ -68,12 +73,9 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
 }
 
 export async function runDiff(options: DiffOptions): Promise<DiffResult> {
-  const [{ loadDist, readTreeDir }, treeDiff, redactMod] = await Promise.all([
-    import('../dist.js'),
-    import('../../render/tree-diff.js'),
-    import('../redact.js'),
-  ]);
-  const secrets = options.repo === undefined ? [] : redactMod.describeRemote(options.repo).secrets;
+  // yaml (for the object-level diff) and simple-git load only when diff runs.
+  const treeDiff = await import('../../render/tree-diff.js');
+  const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
     const { tree: dist, index } = await loadDist(path.resolve(options.projectDir, options.dist), options.dist.replace(/\/+$/, ''));
     let against: DiffAgainst;
@@ -90,8 +92,8 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     return { against, diff, changed, summary: treeDiff.summarizeTreeDiff(diff) };
   } catch (err) {
     if (err instanceof Error) {
-      err.message = redactMod.redact(err.message, secrets);
-      if (err.stack) err.stack = redactMod.redact(err.stack, secrets);
+      err.message = redact(err.message, secrets);
+      if (err.stack) err.stack = redact(err.stack, secrets);
     }
     throw err;
   }
@@ -101,13 +103,7 @@ async function readFromDeployRepo(
   options: DiffOptions,
   distClusters: readonly string[],
 ): Promise<{ against: DiffAgainst; tree: RenderedTree }> {
-  const [repoMod, { acquireLock }, { UserError }, message, treeMod] = await Promise.all([
-    import('../deploy-repo.js'),
-    import('../lock.js'),
-    import('../../config/errors.js'),
-    import('../../render/publish-message.js'),
-    import('../../render/tree.js'),
-  ]);
+  const repoMod = await import('../deploy-repo.js');
   const target = repoMod.resolveTarget(options);
   const ref = options.against ?? target.branch;
   const name = `${target.remote.display} ${ref}`;
@@ -149,9 +145,9 @@ async function readFromDeployRepo(
     }
     const full = await repo.readTree(commit);
     // Only what the tree owns: files publish would never touch are not differences.
-    const before = message.parseReleasesIndex(full.get('releases.json'));
+    const before = parseReleasesIndex(full.get('releases.json'));
     const clusters = [...new Set([...distClusters, ...(before?.clusters ?? [])])];
-    const owned = new Map([...full].filter(([file]) => treeMod.isTreePath(file, clusters)));
+    const owned = new Map([...full].filter(([file]) => isTreePath(file, clusters)));
     return { against: { kind: 'ref', name, commit }, tree: owned };
   } finally {
     await lock.release();

@@ -10,7 +10,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { FileChanges } from '../../render/tree-changes.js';
+import { parseReleasesIndex, publishMessage } from '../../render/publish-message.js';
+import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../render/tree-changes.js';
+import { isTreePath } from '../../render/tree.js';
+import { loadDist } from '../dist.js';
+import { acquireLock, LockTimeoutError } from '../lock.js';
+import { describeRemote, redact } from '../redact.js';
 
 export interface PublishOptions {
   /** Path or URL; default: `<projectDir>/.deploy/repo.git`, created on first use. */
@@ -116,21 +121,12 @@ function shownRepo(repo: string, projectDir: string): string {
 
 /** The whole publish, callable in-process (tests) as well as from the CLI. */
 export async function runPublish(options: PublishOptions): Promise<PublishResult> {
-  // Loaded here, not at the top: `mw-gitops --help` and other commands stay fast.
-  const [{ loadDist }, repoMod, { acquireLock, LockTimeoutError }, treeDiff, message, tree, redactMod] = await Promise.all([
-    import('../dist.js'),
-    import('../deploy-repo.js'),
-    import('../lock.js'),
-    import('../../render/tree-changes.js'),
-    import('../../render/publish-message.js'),
-    import('../../render/tree.js'),
-    import('../redact.js'),
-  ]);
-  const { DeployRepo, DeployRepoError, resolveTarget, checkLocalRemote, ensureDefaultRepo, workDirFor, sourceInfo } = repoMod;
+  // simple-git is loaded here, not at the top, so other commands and --help do not pay for it.
+  const { DeployRepo, DeployRepoError, resolveTarget, checkLocalRemote, ensureDefaultRepo, workDirFor, sourceInfo } = await import('../deploy-repo.js');
   const log = options.log ?? (() => undefined);
   const maxAttempts = options.maxAttempts ?? 5;
 
-  const secrets = options.repo === undefined ? [] : redactMod.describeRemote(options.repo).secrets;
+  const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
     const target = resolveTarget(options);
     const distDir = path.resolve(options.projectDir, options.dist);
@@ -140,7 +136,7 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
     // Only needed for a commit message; a no-op publish skips these git calls.
     let source: Promise<Awaited<ReturnType<typeof sourceInfo>>> | undefined;
 
-    const wanted = new Map([...dist].map(([file, contents]) => [file, treeDiff.gitBlobId(contents)]));
+    const wanted = new Map([...dist].map(([file, contents]) => [file, gitBlobId(contents)]));
     const distTops = new Set([...dist.keys()].map((file) => file.split('/')[0]));
 
     const workDir = workDirFor(options.projectDir, target);
@@ -165,18 +161,18 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
           const head = await repo.fetch();
           const current = await repo.blobIds(head);
           const indexId = current.get('releases.json');
-          const before = message.parseReleasesIndex(indexId ? await repo.readBlob(indexId) : undefined);
+          const before = parseReleasesIndex(indexId ? await repo.readBlob(indexId) : undefined);
           const clusters = [...new Set([...index.clusters, ...(before?.clusters ?? [])])];
-          const owned = (file: string) => tree.isTreePath(file, clusters) || distTops.has(file.split('/')[0]);
-          const files = treeDiff.fileChanges(current, wanted, owned);
-          if (!treeDiff.hasFileChanges(files)) {
+          const owned = (file: string) => isTreePath(file, clusters) || distTops.has(file.split('/')[0]);
+          const files = fileChanges(current, wanted, owned);
+          if (!hasFileChanges(files)) {
             outcome = { kind: 'unchanged' as const, head };
           } else {
             await repo.checkout(head);
             const write = new Map([...files.added, ...files.modified].map((file) => [file, dist.get(file)!]));
             await repo.applyFiles(write, files.deleted);
-            const msg = message.publishMessage({ before, after: index, files, subject: options.message, source: await (source ??= sourceInfo(distDir).catch(() => ({}))) });
-            const commit = await repo.commit(redactMod.redact(msg.message, secrets));
+            const msg = publishMessage({ before, after: index, files, subject: options.message, source: await (source ??= sourceInfo(distDir).catch(() => ({}))) });
+            const commit = await repo.commit(redact(msg.message, secrets));
             if (!commit) {
               outcome = { kind: 'unchanged' as const, head };
             } else {
@@ -235,12 +231,12 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
       await lock.release();
     }
   } catch (err) {
-    throw scrubError(err, secrets, redactMod.redact);
+    throw scrubError(err, secrets);
   }
 }
 
 /** Re-throws with every secret removed from the message and the stack. */
-function scrubError(err: unknown, secrets: readonly string[], redact: (text: string, secrets: readonly string[]) => string): unknown {
+function scrubError(err: unknown, secrets: readonly string[]): unknown {
   if (!(err instanceof Error)) return new Error(redact(String(err), secrets));
   const cleanMessage = redact(err.message, secrets);
   if (cleanMessage !== err.message) err.message = cleanMessage;

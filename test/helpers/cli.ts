@@ -76,3 +76,26 @@ export function tempDir(prefix = 'mw-gitops-test-'): { dir: string; cleanup: () 
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** `publish` in this process (fast: no Node.js start-up), reporting like the CLI would. */
+export async function publishInProcess(
+  options: { project: string; repo?: string; branch?: string; message?: string; dist?: string },
+): Promise<{ code: number; result?: import('../../cli/commands/publish.js').PublishResult; message: string; log: string[] }> {
+  const { runPublish } = await import('../../cli/commands/publish.js');
+  const { UserError } = await import('../../config/errors.js');
+  const log: string[] = [];
+  try {
+    const result = await runPublish({
+      projectDir: options.project,
+      repo: options.repo,
+      branch: options.branch ?? 'main',
+      message: options.message,
+      dist: options.dist ?? 'dist',
+      log: (line) => log.push(line),
+    });
+    return { code: 0, result, message: '', log };
+  } catch (err) {
+    if (err instanceof UserError) return { code: err.exitCode, message: err.message, log };
+    return { code: 1, message: `internal error: ${(err as Error).stack ?? String(err)}`, log };
+  }
+}
