@@ -9,7 +9,7 @@ import { DnsLabel } from './names.js';
 
 const NodePort = z.number().int().min(1).max(65535);
 const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'must be a Kubernetes quantity such as "200m" or "400Mi"');
-const Duration = z.string().regex(/^[0-9]+(s|m|h)$/, 'must be a duration such as "30s", "5m" or "1h"');
+const Duration = z.string().regex(/^[0-9]+(\.[0-9]+)?(s|m|h)$/, 'must be a duration such as "30s", "1202.5s", "5m" or "1h"');
 const LabelMap = z.record(z.string(), z.string());
 
 export const Resources = z.strictObject({

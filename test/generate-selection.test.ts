@@ -111,7 +111,7 @@ describe('renderSelection: the selected dist/ files, or why there are none', () 
 
   test('unknown names list what exists; an unmanaged namespace says so', () => {
     expect(() => renderSelection(inputs, { cluster: 'ulsfo', namespace: 'mw-web' })).toThrow(/unknown cluster "ulsfo"; clusters with releases: codfw, eqiad, staging/);
-    expect(() => renderSelection(inputs, { cluster: 'staging', namespace: 'mw-api-ext' })).toThrow(/unknown namespace "mw-api-ext" in cluster staging; namespaces of staging: mw-web/);
+    expect(() => renderSelection(inputs, { cluster: 'staging', namespace: 'mw-api-ext' })).toThrow(/unknown namespace "mw-api-ext" in cluster staging; namespaces of staging: mw-debug, mw-web/);
     expect(() => renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-web', release: 'nope' })).toThrow(/unknown release "nope" of mw-web in cluster eqiad; releases there: canary, main/);
     for (const unmanaged of renderProject(inputs).index.unmanaged) {
       expect(() => renderSelection(inputs, { cluster: unmanaged.clusters[0], namespace: unmanaged.namespace })).toThrow(/is unmanaged .*nothing to render/);

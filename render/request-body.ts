@@ -1,0 +1,170 @@
+/**
+ * Title and body of the pull/merge request `bump` opens: what changes where, in the order it will
+ * roll (testservers, canaries, production), computed from the releases.json index before and after
+ * the bump. Pure: data in, markdown out; the same inputs give the same bytes.
+ */
+import type { ImageChange } from './images-edit.js';
+import type { ReleaseIndexEntry, ReleasesIndex, Stage } from './releases-index.js';
+
+/** Hidden marker that identifies a request body written by `mw-gitops bump`. */
+export const BODY_MARKER = '<!-- mw-gitops:bump -->';
+
+/** GitHub rejects bodies over 65536 characters; stay well below and say what was left out. */
+export const MAX_BODY_CHARS = 60_000;
+
+const DEFAULT_STAGES: readonly Stage[] = ['testservers', 'canaries', 'production'];
+
+export type Container = 'app' | 'httpd';
+
+/** One container image that differs between the two indexes. */
+export interface AffectedImage {
+  readonly stage: Stage;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly release: string;
+  readonly deploy: boolean;
+  readonly container: Container;
+  /** null: the release is new (from) or gone (to). */
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/** Every container image that changes, ordered by stage, cluster, namespace, release, container. */
+export function affectedImages(before: ReleasesIndex | null, after: ReleasesIndex): AffectedImage[] {
+  const key = (r: ReleaseIndexEntry) => `${r.cluster}/${r.namespace}/${r.release}`;
+  const old = new Map((before?.releases ?? []).map((r) => [key(r), r]));
+  const seen = new Set<string>();
+  const rows: AffectedImage[] = [];
+  const push = (r: ReleaseIndexEntry, from: ReleaseIndexEntry | undefined, to: ReleaseIndexEntry | undefined) => {
+    for (const container of ['app', 'httpd'] as const) {
+      const a = from?.images[container] ?? null;
+      const b = to?.images[container] ?? null;
+      if (a === b) continue;
+      rows.push({ stage: r.stage, cluster: r.cluster, namespace: r.namespace, release: r.release, deploy: r.deploy, container, from: a, to: b });
+    }
+  };
+  for (const r of after.releases) {
+    seen.add(key(r));
+    push(r, old.get(key(r)), r);
+  }
+  for (const r of before?.releases ?? []) if (!seen.has(key(r))) push(r, r, undefined);
+
+  const stages = after.stages.length > 0 ? after.stages : DEFAULT_STAGES;
+  const clusters = after.clusters;
+  const rank = (list: readonly string[], value: string) => {
+    const i = list.indexOf(value);
+    return i === -1 ? list.length : i;
+  };
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return rows.sort(
+    (a, b) =>
+      rank(stages, a.stage) - rank(stages, b.stage) ||
+      rank(clusters, a.cluster) - rank(clusters, b.cluster) ||
+      cmp(a.cluster, b.cluster) ||
+      cmp(a.namespace, b.namespace) ||
+      cmp(a.release, b.release) ||
+      cmp(a.container, b.container),
+  );
+}
+
+/** "Bump publish-83 to 2025-03-11-…" or, for a build, "Bump publish-83, webserver to build 2025-03-11-…". */
+export function requestTitle(changes: readonly ImageChange[], build?: string): string {
+  const names = changes.map((c) => c.flavour);
+  const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  if (build !== undefined) return `Bump ${listed || 'images'} to build ${build}`;
+  if (changes.length === 1) {
+    const c = changes[0];
+    const digests = Object.values(c.digestsTo);
+    const pin = digests.length > 0 && !sameDigests(c) ? ` (${digests.map(shortDigest).join(', ')})` : '';
+    return `Bump ${c.flavour} to ${c.to}${pin}`;
+  }
+  return `Bump ${listed} to ${[...new Set(changes.map((c) => c.to))].join(', ')}`;
+}
+
+export interface RequestBodyInput {
+  readonly changes: readonly ImageChange[];
+  /** dist/releases.json on the base branch; null when the base has none yet. */
+  readonly before: ReleasesIndex | null;
+  /** dist/releases.json after the bump. */
+  readonly after: ReleasesIndex;
+  readonly base: string;
+  /** The base commit the branch was generated from. */
+  readonly baseCommit?: string;
+  readonly build?: string;
+}
+
+export function requestBody(input: RequestBodyInput): string {
+  const rows = affectedImages(input.before, input.after);
+  const stages = input.after.stages.length > 0 ? input.after.stages : DEFAULT_STAGES;
+  const head: string[] = [BODY_MARKER, ''];
+  head.push(input.build !== undefined ? `Image build \`${input.build}\`:` : 'Image update:', '');
+  head.push('| Flavour | Kind | From | To |', '| --- | --- | --- | --- |');
+  for (const c of input.changes) {
+    head.push(`| \`${c.flavour}\` | ${c.kind === 'mw' ? 'mw_flavours' : 'web_flavours'} | ${withDigests(c.from, c.digestsFrom)} | ${withDigests(c.to, c.digestsTo)} |`);
+  }
+  head.push('');
+
+  const namespaces = [...new Set(rows.map((r) => r.namespace))].sort();
+  const releases = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+  const manual = new Set(rows.filter((r) => !r.deploy).map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+  if (rows.length === 0) {
+    head.push('No rendered release uses these flavours: merging changes images.yaml only.', '');
+    return finish(head, [], input);
+  }
+  head.push(
+    `Rolls out in stage order **${stages.join(' → ')}**: ${releases.size} release${releases.size === 1 ? '' : 's'} ` +
+      `in ${namespaces.length} namespace${namespaces.length === 1 ? '' : 's'} (${namespaces.map((n) => `\`${n}\``).join(', ')}).` +
+      (manual.size > 0 ? ` ${manual.size} of them ${manual.size === 1 ? 'has' : 'have'} \`deploy: false\` and wait for a manual sync in Argo CD.` : ''),
+    '',
+    '| Stage | Cluster | Namespace | Release | Container | Old image | New image | Sync |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  const table = rows.map(
+    (r) =>
+      `| ${r.stage} | ${r.cluster} | ${r.namespace} | ${r.release} | ${r.container} | ${code(r.from, '(new release)')} | ${code(r.to, '(removed)')} | ` +
+      `${r.deploy ? 'automatic' : '**manual** (deploy: false)'} |`,
+  );
+  return finish(head, table, input);
+}
+
+function finish(head: string[], table: string[], input: RequestBodyInput): string {
+  const base = input.baseCommit ? `\`${input.base}\` at ${input.baseCommit.slice(0, 12)}` : `\`${input.base}\``;
+  const foot = [
+    '',
+    `Generated by \`mw-gitops bump\` from ${base}. The branch is regenerated from the base on every bump of these flavours; ` +
+      'commits pushed to it by hand are replaced.',
+    '',
+  ];
+  const fixed = head.join('\n') + '\n' + foot.join('\n');
+  const kept: string[] = [];
+  let size = fixed.length;
+  for (let i = 0; i < table.length; i++) {
+    const line = table[i] + '\n';
+    if (size + line.length > MAX_BODY_CHARS - 200) {
+      kept.push(`\n… and ${table.length - i} more rows: see releases.json in the branch.\n`);
+      break;
+    }
+    kept.push(line);
+    size += line.length;
+  }
+  return head.join('\n') + '\n' + kept.join('') + foot.join('\n');
+}
+
+function code(value: string | null, otherwise: string): string {
+  return value === null ? otherwise : `\`${value.replace(/\|/g, '\\|')}\``;
+}
+
+function withDigests(tag: string, digests: Readonly<Record<string, string>>): string {
+  const pins = Object.entries(digests).map(([k, v]) => `${k}@${shortDigest(v)}`);
+  return `\`${tag}\`${pins.length > 0 ? ` (${pins.join(', ')})` : ''}`;
+}
+
+function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}
+
+function sameDigests(c: ImageChange): boolean {
+  const a = Object.entries(c.digestsFrom).sort().join();
+  const b = Object.entries(c.digestsTo).sort().join();
+  return a === b;
+}

@@ -1,0 +1,99 @@
+import type { ImageChange } from '../render/images-edit.js';
+import type { ReleaseIndexEntry, ReleasesIndex, Stage } from '../render/releases-index.js';
+import { affectedImages, BODY_MARKER, MAX_BODY_CHARS, requestBody, requestTitle } from '../render/request-body.js';
+
+const REG = 'docker-registry.discovery.wmnet/restricted';
+
+function release(cluster: string, namespace: string, name: string, stage: Stage, tag: string, web = 'web-1', deploy = true): ReleaseIndexEntry {
+  return {
+    cluster,
+    namespace,
+    release: name,
+    application: `${namespace}-${name}-${cluster}`,
+    stage,
+    deploy,
+    mwKind: 'image',
+    mwFlavour: 'publish-83',
+    webFlavour: 'webserver',
+    images: { app: `${REG}/mediawiki-multiversion:${tag}`, httpd: `${REG}/mediawiki-webserver:${web}` },
+    replicas: 1,
+    workload: 'Rollout',
+    routedVia: name,
+    nodePorts: [],
+    path: `${cluster}/${namespace}/${name}/manifest.yaml`,
+  };
+}
+
+function index(releases: ReleaseIndexEntry[]): ReleasesIndex {
+  return { generator: 'mw-gitops', stages: ['testservers', 'canaries', 'production'], clusters: ['eqiad', 'codfw', 'staging'], releases, unmanaged: [] };
+}
+
+const change: ImageChange = { flavour: 'publish-83', kind: 'mw', from: 'old', to: 'new', digestsFrom: {}, digestsTo: {} };
+
+const before = index([
+  release('codfw', 'mw-web', 'main', 'production', 'old'),
+  release('eqiad', 'mw-api-ext', 'main', 'production', 'old'),
+  release('eqiad', 'mw-debug', 'pinkunicorn', 'testservers', 'old'),
+  release('eqiad', 'mw-script', 'main', 'production', 'old', 'web-1', false),
+  release('eqiad', 'mw-web', 'canary', 'canaries', 'old'),
+  release('eqiad', 'mw-web', 'next', 'production', 'other'),
+]);
+const after = index([
+  release('codfw', 'mw-web', 'main', 'production', 'new'),
+  release('eqiad', 'mw-api-ext', 'main', 'production', 'new'),
+  release('eqiad', 'mw-debug', 'pinkunicorn', 'testservers', 'new'),
+  release('eqiad', 'mw-script', 'main', 'production', 'new', 'web-1', false),
+  release('eqiad', 'mw-web', 'canary', 'canaries', 'new'),
+  release('eqiad', 'mw-web', 'next', 'production', 'other'),
+]);
+
+test('affected images are listed in rollout order and unchanged releases are left out', () => {
+  const rows = affectedImages(before, after);
+  expect(rows.map((r) => `${r.stage} ${r.cluster} ${r.namespace} ${r.release} ${r.container}`)).toEqual([
+    'testservers eqiad mw-debug pinkunicorn app',
+    'canaries eqiad mw-web canary app',
+    'production eqiad mw-api-ext main app',
+    'production eqiad mw-script main app',
+    'production codfw mw-web main app',
+  ]);
+  expect(rows[0]).toMatchObject({ from: `${REG}/mediawiki-multiversion:old`, to: `${REG}/mediawiki-multiversion:new` });
+});
+
+test('the body names every affected namespace, the new tag and the deploy: false releases', () => {
+  const body = requestBody({ changes: [change], before, after, base: 'main', baseCommit: 'abcdef0123456789' });
+  expect(body.startsWith(BODY_MARKER)).toBe(true);
+  for (const ns of ['mw-debug', 'mw-web', 'mw-api-ext', 'mw-script']) expect(body).toContain(`| ${ns} |`);
+  expect(body).toContain(`\`${REG}/mediawiki-multiversion:new\``);
+  expect(body).toMatch(/\| production \| eqiad \| mw-script \| main \| app \| .* \| \*\*manual\*\* \(deploy: false\) \|/);
+  expect(body).toContain('testservers → canaries → production');
+  expect(body).toContain('5 releases in 4 namespaces');
+  expect(body).toContain('1 of them has `deploy: false`');
+  expect(body).toContain('`main` at abcdef012345');
+  expect(body).not.toContain('| next |');
+  // Rows follow the stage order.
+  expect(body.indexOf('| testservers |')).toBeLessThan(body.indexOf('| canaries |'));
+  expect(body.indexOf('| canaries |')).toBeLessThan(body.indexOf('| production |'));
+  // Deterministic.
+  expect(requestBody({ changes: [change], before, after, base: 'main', baseCommit: 'abcdef0123456789' })).toBe(body);
+});
+
+test('without a previous index every release is new', () => {
+  const body = requestBody({ changes: [change], before: null, after, base: 'main' });
+  expect(body).toContain('(new release)');
+});
+
+test('a huge table is cut below the GitHub body limit with a note', () => {
+  const many = (tag: string) =>
+    index(Array.from({ length: 2000 }, (_, i) => release('eqiad', `ns-${String(i).padStart(4, '0')}`, 'main', 'production', tag)));
+  const body = requestBody({ changes: [change], before: many('old'), after: many('new'), base: 'main' });
+  expect(body.length).toBeLessThan(MAX_BODY_CHARS);
+  expect(body).toMatch(/… and \d+ more rows/);
+});
+
+test('titles name the flavour(s) and the tag', () => {
+  expect(requestTitle([change])).toBe('Bump publish-83 to new');
+  const web: ImageChange = { ...change, flavour: 'webserver', kind: 'web', to: 'B-webserver' };
+  expect(requestTitle([{ ...change, to: 'B-publish-83' }, web], 'B')).toBe('Bump publish-83, webserver to build B');
+  const d = 'sha256:' + 'e'.repeat(64);
+  expect(requestTitle([{ ...change, digestsTo: { image: d } }])).toBe(`Bump publish-83 to new (sha256:eeeeeeeeeeee)`);
+});
