@@ -9,7 +9,6 @@
  *
  * Only node built-ins are imported statically, so the import figures start from a bare process.
  */
-import { readFile } from 'node:fs/promises';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +29,6 @@ async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
   return [value, performance.now() - start];
 }
 
-/** Command modules cli/index.ts registers besides synth, as written there (`./commands/<name>.js`). */
-async function otherCommandModules(): Promise<string[]> {
-  const index = await readFile(join(ROOT, 'cli/index.ts'), 'utf8');
-  return [...index.matchAll(/from '\.\/commands\/([a-z0-9-]+)\.js'/g)].map((m) => m[1]).filter((name) => name !== 'synth');
-}
-
 async function cold(): Promise<Record<string, unknown>> {
   const out = option('out');
   const imports: Record<string, number> = {};
@@ -48,11 +41,6 @@ async function cold(): Promise<Record<string, unknown>> {
   }
   const [synth, projectMs] = await timed(() => import('../cli/commands/synth.js'));
   imports.project = projectMs;
-  const others = await otherCommandModules();
-  const [, othersMs] = await timed(async () => {
-    for (const name of others) await import(join(ROOT, 'cli/commands', `${name}.ts`));
-  });
-  imports.otherCommands = othersMs;
   // The first synth step by step (runSynth's steps), to see which of them pays for the cold start.
   const environments = await import('../environments/index.js');
   const { readConfigFiles } = await import('../cli/config-files.js');
@@ -71,7 +59,6 @@ async function cold(): Promise<Record<string, unknown>> {
   return {
     startupMs: startedAtMs,
     imports,
-    otherCommands: others,
     importTotalMs: Object.values(imports).reduce((a, b) => a + b, 0),
     firstSynthMs,
     first,

@@ -155,10 +155,10 @@ function unavailable(section: Section, label: string, reason: string): Unavailab
 
 const NOT_MERGED = 'not available: command not in this checkout';
 
-/** The commands cli/index.ts registers (`import * as x from './commands/<name>.js'`). */
+/** The commands cli/index.ts knows (it names each module as './commands/<name>.js'). */
 export async function registeredCommands(root: string): Promise<string[]> {
   const index = await readFile(join(root, 'cli/index.ts'), 'utf8');
-  return [...index.matchAll(/from '\.\/commands\/([a-z0-9-]+)\.js'/g)].map((m) => m[1]).sort();
+  return [...new Set([...index.matchAll(/'\.\/commands\/([a-z0-9-]+)\.js'/g)].map((m) => m[1]))].sort();
 }
 
 const MIB = 1024;
@@ -329,7 +329,6 @@ async function runChild<T>(s: BenchSettings, mode: string, args: readonly string
 interface ColdData {
   readonly startupMs: number;
   readonly imports: Record<string, number>;
-  readonly otherCommands: string[];
   readonly importTotalMs: number;
   readonly firstSynthMs: number;
   /** The first synth's steps: parse, render, validate, write. */
@@ -347,18 +346,12 @@ export async function measureCold(s: BenchSettings, scratch: string): Promise<Me
     await rm(out, { recursive: true, force: true });
   }
   const imports = Object.keys(runs[0].imports);
-  const others = runs[0].otherCommands;
   const figures: Figures = {
     'cold.startup': figure('cold', 'fresh process: node + tsx start-up until the first line runs', runs.map((r) => r.startupMs), 'ms'),
-    'cold.imports': figure('cold', 'fresh process: import everything synth needs', runs.map((r) => r.importTotalMs - (r.imports.otherCommands ?? 0)), 'ms'),
+    'cold.imports': figure('cold', 'fresh process: import everything synth needs', runs.map((r) => r.importTotalMs), 'ms'),
   };
   for (const name of imports) {
-    const label =
-      name === 'project'
-        ? '  project modules (config, environments, constructs, render, cli)'
-        : name === 'otherCommands'
-          ? `  other commands' modules cli/index.ts also loads (${others.length ? others.join(', ') : 'none'})`
-          : `  ${name}`;
+    const label = name === 'project' ? '  project modules (config, environments, constructs, render, validate, cli)' : `  ${name}`;
     figures[`cold.import.${name}`] = figure('cold', label, runs.map((r) => r.imports[name]), 'ms');
   }
   figures['cold.firstSynth'] = figure('cold', 'fresh process: first synth (cold JIT), runSynth step by step', runs.map((r) => r.firstSynthMs), 'ms');
@@ -375,7 +368,7 @@ export async function measureCold(s: BenchSettings, scratch: string): Promise<Me
     await rm(out, { recursive: true, force: true });
   }
   if (uncached.length) {
-    figures['cold.importsNoCache'] = figure('cold', 'fresh process, tsx cache disabled: import everything synth needs', uncached.map((r) => r.importTotalMs - (r.imports.otherCommands ?? 0)), 'ms');
+    figures['cold.importsNoCache'] = figure('cold', 'fresh process, tsx cache disabled: import everything synth needs', uncached.map((r) => r.importTotalMs), 'ms');
     for (const name of imports.filter((n) => n.startsWith('imports/'))) {
       figures[`cold.importNoCache.${name}`] = figure('cold', `  ${name}`, uncached.map((r) => r.imports[name]), 'ms');
     }
@@ -705,14 +698,6 @@ export async function measureGit(s: BenchSettings, scratch: string, commands: re
       runs.push(run);
     }
     Object.assign(figures, processFigures('process.publishNoop', 'git', publishLabel, runs));
-    // Experiment: the same publish with only its own command module loaded (no render stack).
-    const alone: ProcessRun[] = [];
-    for (let i = 0; i < s.gitRuns; i++) {
-      const run = await runProcess(node, ['--import', 'tsx', join(dir, 'bench/only-command.ts'), 'publish', '--repo', deploy], { cwd: dir, env });
-      if (run.code !== 0) throw failed('publish alone (only-command experiment)', run);
-      alone.push(run);
-    }
-    Object.assign(figures, processFigures('process.publishNoopAlone', 'git', '  experiment: the same with only the publish module loaded (lazy imports)', alone));
   }
   return { figures, notes };
 }
