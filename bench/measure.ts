@@ -671,17 +671,22 @@ export async function measureGit(s: BenchSettings, scratch: string, commands: re
 
   // Explicit identity, no global or system git config: the figures must not depend on this machine's setup.
   const env = { ...process.env, ...GIT_IDENTITY, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-  const { dir } = await sourceClone(s, scratch, env);
+  const { dir, origin } = await sourceClone(s, scratch, env);
   const bin = join(dir, 'bin/mw-gitops.js');
 
   if (hasBump) {
     const runs: ProcessRun[] = [];
     for (let i = 0; i < s.gitRuns; i++) {
       const tag = `2099-01-01-${String(100000 + i)}-publish-83`;
-      const run = await runProcess(node, [bin, 'bump', '--flavour', 'publish-83', '--tag', tag], { cwd: dir, env });
+      const run = await runProcess(node, [bin, 'bump', '--flavour', 'publish-83', '--tag', tag, '--json'], { cwd: dir, env });
       if (run.code !== 0) throw failed('mw-gitops bump', run);
+      // Each bump must really have committed and pushed (a new tag every time), not found nothing to do.
+      const action = (JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { action?: string }).action;
+      if (action !== 'created' && action !== 'updated') notes.push(`bump run ${i + 1} reported action ${String(action)}, expected a pushed change`);
       runs.push(run);
     }
+    const pushed = await mustRun('git', ['ls-remote', origin, 'refs/heads/mw-gitops/bump/publish-83'], { cwd: scratch, env });
+    if (!pushed.stdout.trim()) notes.push('bump left no mw-gitops/bump/publish-83 branch on the bare origin');
     Object.assign(figures, processFigures('process.bump', 'git', bumpLabel, runs));
   }
 
