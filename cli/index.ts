@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
+import * as bump from './commands/bump.js';
 import * as synth from './commands/synth.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   synth.register(program);
+  bump.register(program);
   return program;
 }
 
