@@ -14,6 +14,7 @@ import { Octokit } from '@octokit/rest';
 import { UserError } from '../../config/errors.js';
 import type { Scrub } from '../secrets.js';
 import {
+  contentDiffers,
   missingLabels,
   needsUpdate,
   type CreateResult,
@@ -180,7 +181,7 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     async updateRequest(existing: HostRequest, content: RequestContent): Promise<UpdateResult> {
       if (!needsUpdate(existing, content)) return { kind: 'unchanged', request: existing };
       let request = existing;
-      if (existing.title !== content.title || existing.body !== content.body || existing.base !== content.base) {
+      if (contentDiffers(existing, content)) {
         const { data } = await call(`updating pull request #${existing.number} of ${full}`, () =>
           octokit.rest.pulls.update({
             owner,

@@ -74,7 +74,12 @@ export interface RetryOptions {
 }
 
 export function needsUpdate(existing: HostRequest, content: RequestContent): boolean {
-  return existing.title !== content.title || normalizeBody(existing.body) !== normalizeBody(content.body) || missingLabels(existing, content).length > 0;
+  return contentDiffers(existing, content) || missingLabels(existing, content).length > 0;
+}
+
+/** Title, body or target branch differ (labels aside). */
+export function contentDiffers(existing: HostRequest, content: RequestContent): boolean {
+  return existing.title !== content.title || normalizeBody(existing.body) !== normalizeBody(content.body) || existing.base !== content.base;
 }
 
 export function missingLabels(existing: HostRequest, content: RequestContent): string[] {
