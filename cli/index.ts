@@ -5,22 +5,35 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
-import * as bump from './commands/bump.js';
-import * as synth from './commands/synth.js';
 
-export function buildProgram(): Command {
+type CommandModule = { register(program: Command): void };
+
+/**
+ * Commands load on demand: `publish` should not pay for compiling cdk8s and the schemas that
+ * `synth` needs. A run naming one command loads only that module; help loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  synth: () => import('./commands/synth.js'),
+  validate: () => import('./commands/validate.js'),
+  diff: () => import('./commands/diff.js'),
+  publish: () => import('./commands/publish.js'),
+  generate: () => import('./commands/generate.js'),
+  bump: () => import('./commands/bump.js'),
+};
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('mw-gitops')
     .description('Render MediaWiki on Kubernetes (cdk8s + Argo Rollouts) and keep the deployment repository in step.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  synth.register(program);
-  bump.register(program);
+  const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? [argv[0]] : Object.keys(COMMANDS);
+  for (const module of await Promise.all(named.map((name) => COMMANDS[name]()))) module.register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

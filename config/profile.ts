@@ -9,7 +9,7 @@ import { DnsLabel } from './names.js';
 
 const NodePort = z.number().int().min(1).max(65535);
 const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'must be a Kubernetes quantity such as "200m" or "400Mi"');
-const Duration = z.string().regex(/^[0-9]+(s|m|h)$/, 'must be a duration such as "30s", "5m" or "1h"');
+const Duration = z.string().regex(/^[0-9]+(\.[0-9]+)?(s|m|h)$/, 'must be a duration such as "30s", "1202.5s", "5m" or "1h"');
 const LabelMap = z.record(z.string(), z.string());
 
 export const Resources = z.strictObject({
@@ -130,6 +130,12 @@ export const Cluster = z.strictObject({
   mailHost: z.string().min(1),
   /** Caps every release's replicas (a small cluster such as staging). */
   maxReplicas: z.number().int().positive().optional(),
+  /**
+   * Where Argo CD gets this cluster's manifests: `rendered` (the default) syncs the rendered
+   * deployment repository; `plugin` renders the source repository with the mw-gitops Config
+   * Management Plugin (needs `argocd.plugin` in environments/platform.ts; docs/argocd-plugin.md).
+   */
+  argocdSource: z.enum(['rendered', 'plugin']).optional(),
 });
 export type Cluster = z.infer<typeof Cluster>;
 
@@ -142,6 +148,17 @@ export const Platform = z.strictObject({
     /** The deployment repository Argo CD syncs (what `publish` pushes to). */
     repoURL: z.string().min(1),
     targetRevision: z.string().min(1),
+    /** The source repository (this project) for clusters whose `argocdSource` is `plugin`. */
+    plugin: z
+      .strictObject({
+        /** `<metadata.name>-<spec.version>` of argocd/plugin.yaml; default mw-gitops-v1. */
+        name: z.string().min(1).optional(),
+        repoURL: z.string().min(1),
+        targetRevision: z.string().min(1),
+        /** The project's directory in that repository ("." at the top). */
+        path: z.string().min(1),
+      })
+      .optional(),
   }),
   /** cert-manager issuer of the TLS proxy certificates. */
   certIssuer: z.strictObject({ name: z.string(), kind: z.string(), group: z.string() }),

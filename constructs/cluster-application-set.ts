@@ -1,8 +1,20 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { UserError } from '../config/errors.js';
 import { STAGES, type Stage } from '../config/model.js';
 import type { Cluster, Platform } from '../config/profile.js';
-import { ApplicationSet } from '../imports/argocd-appset-argoproj.io.js';
+import { ApplicationSet, type ApplicationSetSpecTemplateSpecSource } from '../imports/argocd-appset-argoproj.io.js';
+
+/** argocd/plugin.yaml's `<metadata.name>-<spec.version>`: what plugin-mode Applications ask for. */
+export const DEFAULT_PLUGIN_NAME = 'mw-gitops-v1';
+
+/** Where a plugin-mode Application renders from: the source repository of this project. */
+export interface PluginSource {
+  readonly name?: string;
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly path: string;
+}
 
 export interface ApplicationSetRelease {
   readonly namespace: string;
@@ -19,6 +31,15 @@ export interface ClusterApplicationSetProps extends ChartProps {
   readonly cluster: Cluster;
   readonly platform: Platform;
   readonly releases: readonly ApplicationSetRelease[];
+  /**
+   * `rendered`: Applications sync the release's directory of the deployment repository.
+   * `plugin`: they render the source repository with the mw-gitops plugin, which gets the
+   * cluster, namespace and release as plugin env (MW_CLUSTER, MW_NAMESPACE, MW_RELEASE).
+   * @default - the cluster's `argocdSource`, else `rendered`
+   */
+  readonly sourceMode?: 'rendered' | 'plugin';
+  /** @default - `platform.argocd.plugin` */
+  readonly pluginSource?: PluginSource;
 }
 
 /**
@@ -26,7 +47,9 @@ export interface ClusterApplicationSetProps extends ChartProps {
  * stage order (testservers, canaries, production) by a RollingSync progressive sync: a stage
  * starts once every Application of the previous one is Healthy, and a Rollout is Healthy only
  * when its canary steps and analysis are done. `deploy: false` releases get no automated sync
- * and no step, so they sync only by hand.
+ * and no step, so they sync only by hand. In plugin mode (a cluster's `argocdSource: plugin`) the
+ * Applications render the source repository through the mw-gitops Config Management Plugin
+ * instead of reading the rendered tree.
  */
 export class ClusterApplicationSet extends Chart {
   constructor(scope: Construct, id: string, props: ClusterApplicationSetProps) {
@@ -68,7 +91,7 @@ export class ClusterApplicationSet extends Chart {
           metadata: { name: `{{.namespace}}-{{.release}}-${cluster.name}`, labels },
           spec: {
             project: platform.argocd.project,
-            source: { repoUrl: platform.argocd.repoURL, targetRevision: platform.argocd.targetRevision, path: '{{.path}}' },
+            source: applicationSource(props),
             destination: { name: cluster.argocdDestination, namespace: '{{.namespace}}' },
           },
         },
@@ -89,4 +112,29 @@ export class ClusterApplicationSet extends Chart {
       },
     });
   }
+}
+
+function applicationSource(props: ClusterApplicationSetProps): ApplicationSetSpecTemplateSpecSource {
+  const { cluster, platform } = props;
+  const mode = props.sourceMode ?? cluster.argocdSource ?? 'rendered';
+  if (mode === 'rendered') return { repoUrl: platform.argocd.repoURL, targetRevision: platform.argocd.targetRevision, path: '{{.path}}' };
+  const plugin = props.pluginSource ?? platform.argocd.plugin;
+  if (!plugin) {
+    throw new UserError(
+      `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
+    );
+  }
+  return {
+    repoUrl: plugin.repoURL,
+    targetRevision: plugin.targetRevision,
+    path: plugin.path,
+    plugin: {
+      name: plugin.name ?? DEFAULT_PLUGIN_NAME,
+      env: [
+        { name: 'MW_CLUSTER', value: cluster.name },
+        { name: 'MW_NAMESPACE', value: '{{.namespace}}' },
+        { name: 'MW_RELEASE', value: '{{.release}}' },
+      ],
+    },
+  };
 }

@@ -57,6 +57,11 @@ export class MediaWikiPod extends Construct {
       { name: sites, mountPath: '/etc/apache2/sites-enabled', readOnly: true },
       { name: early, mountPath: '/etc/apache2/conf-enabled/00-aaa.conf', subPath: '00-aaa.conf', readOnly: true },
     ];
+    if (profile.debugPhpFiles) {
+      const debug = mountConfig('debug-php-files', files.debugPhpFiles());
+      appMounts.push({ name: debug, mountPath: '/srv/mediawiki/w/debug', readOnly: true });
+      httpdMounts.push({ name: debug, mountPath: '/srv/mediawiki/w/debug', readOnly: true });
+    }
     if (profile.geoip) {
       for (const [name, path] of [['geoip', '/usr/share/GeoIP'], ['geoipinfo', '/usr/share/GeoIPInfo']]) {
         volumes.push({ name, hostPath: { path, type: 'Directory' } });

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { JsonPatch } from 'cdk8s';
 import { toJson_PodTemplateSpec, type PodTemplateSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Rollout, RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable } from '../imports/rollout-argoproj.io.js';
 import type { CanaryStep } from './canary-step.js';
+import { setRawJson } from './raw-json.js';
 
 export interface MediaWikiRolloutProps {
   readonly name: string;
@@ -46,7 +46,7 @@ export class MediaWikiRollout extends Construct {
     });
     // The generated Rollout types re-declare the whole pod spec; the pod is built once with the
     // core Kubernetes types (shared with the DaemonSet) and placed here as JSON.
-    rollout.addJsonPatch(JsonPatch.add('/spec/template', toJson_PodTemplateSpec(props.template)));
+    setRawJson(rollout, ['spec', 'template'], toJson_PodTemplateSpec(props.template));
   }
 }
 

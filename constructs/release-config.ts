@@ -140,3 +140,25 @@ export function rsyslogConfig(release: ResolvedRelease): Record<string, string> 
     ].join('\n'),
   };
 }
+
+/**
+ * mw-debug's /w/debug pages. They answer only requests that came through the TLS proxy with an
+ * X-Wikimedia-Debug header (the debug routing at the CDN), never plain cluster traffic.
+ */
+export function debugPhpFiles(): Record<string, string> {
+  const page = (body: string) => `<?php\nrequire __DIR__ . '/common.php';\n${body}\n`;
+  return {
+    'common.php': [
+      '<?php',
+      "if ( !isset( $_SERVER['HTTP_X_WIKIMEDIA_DEBUG'] ) ) {",
+      "\thttp_response_code( 403 );",
+      "\texit( 'Debug pages need the X-Wikimedia-Debug header.' );",
+      '}',
+      "header( 'Content-Type: text/plain; charset=utf-8' );",
+      '',
+    ].join('\n'),
+    'env.php': page('print_r( getenv() );'),
+    'globals.php': page("print_r( array_keys( $GLOBALS ) );"),
+    'ini_get.php': page('print_r( ini_get_all( null, false ) );'),
+  };
+}

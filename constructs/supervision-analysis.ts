@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { JsonPatch } from 'cdk8s';
 import { Quantity, toJson_JobSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
 import type { Stage, SupervisionCheck } from '../config/model.js';
 import type { Resources } from '../config/profile.js';
+import { setRawJson } from './raw-json.js';
 
 export interface SupervisionAnalysisProps {
   readonly name: string;
@@ -50,7 +50,7 @@ export class SupervisionAnalysis extends Construct {
       spec: { args: [{ name: POD_HASH_ARG }], metrics },
     });
     for (const job of jobs) {
-      template.addJsonPatch(JsonPatch.add(`/spec/metrics/${job.index}/provider/job`, commandsJob(props, job.commands)));
+      setRawJson(template, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
     }
   }
 }

@@ -114,4 +114,82 @@ const definitions: ServiceProfile[] = [
   },
 ];
 
+/** The dedicated, tainted nodes of the single-pod test services (wikikube-worker-exp*). */
+const experimentalNodes = {
+  nodeSelector: { dedicated: 'mw-experimental' },
+  tolerations: [
+    { key: 'dedicated', operator: 'Equal' as const, value: 'mw-experimental', effect: 'NoSchedule' as const },
+    { key: 'dedicated', operator: 'Equal' as const, value: 'mw-experimental', effect: 'NoExecute' as const },
+  ],
+};
+
+/** Test servers and single-pod services trace everything. */
+const debugMesh = { ...webBase.mesh, tracingSampling: 100 };
+
+definitions.push(
+  {
+    ...webBase,
+    namespace: 'mw-debug',
+    description: 'The debug servers reached with X-Wikimedia-Debug (mwdebug), checked with httpbb before the train moves on',
+    ports: { pinkunicorn: { tls: 4444, http: 8444 }, next: { tls: 4453, http: 8453 } },
+    routedVia: {},
+    replicas: { byRelease: {}, canary: { of: 'pinkunicorn', percent: 100 }, default: 2 },
+    servergroupSuffixReleases: ['next'],
+    resources: { ...webBase.resources, app: { requests: { cpu: '4000m', memory: '1000Mi' }, limits: { cpu: '5000m', memory: '2800Mi' } } },
+    mesh: { ...debugMesh, retryPolicy: { retryOn: '5xx', numRetries: 1 } },
+    placement: { nodeSelector: { 'node.kubernetes.io/disk-type': 'ssd' }, tolerations: [] },
+    debugPhpFiles: true,
+    maxSurge: '100%',
+    maxUnavailable: '0',
+  },
+  {
+    ...webBase,
+    namespace: 'mw-experimental',
+    description: 'Live-edited MediaWiki on dedicated nodes: /srv/mediawiki from the host over the image code, revalidated on every request',
+    workload: 'daemonset',
+    ports: { pinkllama: { tls: 4456 } },
+    routedVia: {},
+    replicas: { byRelease: {}, canary: { of: 'pinkllama', percent: 100 }, default: 1 },
+    servergroupSuffixReleases: [],
+    php: { ...webBase.php, develMode: true },
+    // Requests are fixed and limits not enforced (limits.enforce: false today).
+    resources: { ...webBase.resources, app: { requests: { cpu: '1000m', memory: '3500Mi' } } },
+    mesh: debugMesh,
+    sidecars: { ...webBase.sidecars, mcrouter: true },
+    placement: experimentalNodes,
+    hostPaths: [{ name: 'srv-mediawiki', path: '/srv/mediawiki', mountPath: '/srv/mediawiki', readOnly: true, container: 'app' }],
+    podLabels: { alerting: 'disabled' },
+    namespaceLabels: { 'pod-security.wmf.org/allow-hostpath-mw-experimental': 'include' },
+    policyExceptions: {
+      ...webBase.policyExceptions,
+      'resources-memory-limit': 'a single developer pod; its app container runs without limits today (limits.enforce: false)',
+    },
+  },
+  {
+    ...webBase,
+    namespace: 'mw-jobrunner',
+    description: 'Runs the job queue (jobs posted by changeprop), with long request timeouts',
+    ports: { main: { tls: 4448 } },
+    replicas: { byRelease: { main: 150, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    servergroupSuffixReleases: ['migration'],
+    php: { ...webBase.php, timeout: 1201, maxExecutionTime: 1200 },
+    mesh: { ...webBase.mesh, upstreamTimeout: '1202.5s' },
+  },
+  {
+    ...webBase,
+    namespace: 'mw-parsoid',
+    description: 'Parsoid test server on the dedicated nodes, with /srv/parsoid-testing from the host',
+    ports: { pinkllama: { tls: 4452 } },
+    routedVia: {},
+    replicas: { byRelease: {}, canary: { of: 'pinkllama', percent: 100 }, default: 1 },
+    servergroupSuffixReleases: [],
+    php: { ...webBase.php, develMode: true },
+    mesh: debugMesh,
+    placement: experimentalNodes,
+    hostPaths: [{ name: 'srv-parsoid-testing', path: '/srv/parsoid-testing', mountPath: '/srv/parsoid-testing', readOnly: true, container: 'app' }],
+    podLabels: { alerting: 'disabled' },
+    namespaceLabels: { 'pod-security.wmf.org/allow-hostpath-mw-parsoid': 'include' },
+  },
+);
+
 export const profiles: readonly ServiceProfile[] = definitions.map((p, i) => checked(FILE, ServiceProfile, p, [i]));

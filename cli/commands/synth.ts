@@ -4,6 +4,8 @@ import { parseInputs } from '../../render/inputs.js';
 import { renderProject, type RenderResult } from '../../render/render.js';
 import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../config-files.js';
 import { writeTreeAtomically } from '../tree-io.js';
+import { UserError } from '../../config/errors.js';
+import { formatReport, profilePolicyExceptions, validateRender } from '../../validate/index.js';
 
 export interface SynthOptions {
   readonly configDir: string;
@@ -19,6 +21,11 @@ export interface SynthResult extends RenderResult {
 export async function runSynth(options: SynthOptions): Promise<SynthResult> {
   const inputs = parseInputs(await readConfigFiles(options.configDir), environments);
   const result = renderProject(inputs);
+  // Nothing is written unless every object passes the schemas, strict fields and policy.
+  const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+  if (validation.violations.length > 0) {
+    throw new UserError(`the render has ${validation.violations.length} violation(s); ${options.out}/ was left untouched.\n${formatReport(validation)}`);
+  }
   const changed = await writeTreeAtomically(options.out, result.tree);
   return { ...result, changed };
 }

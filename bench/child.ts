@@ -1,0 +1,131 @@
+/**
+ * Measurements that need a fresh process, run by the bench as
+ * `node --import tsx bench/child.ts <mode> [options]`. Prints one JSON object on its last line.
+ *
+ *   cold  --out <dir>                         import cost by dependency, then the first and second synth
+ *   scale --factor <n> --iterations <k> --out <dir> [--warmup-releases <r>]
+ *                                             a synthetic config n times the default: first synth with
+ *                                             peak RSS, then k timed parse/render/write iterations
+ *
+ * Only node built-ins are imported statically, so the import figures start from a bare process.
+ */
+import { readFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const startedAtMs = process.uptime() * 1000;
+
+function option(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  if (fallback !== undefined) return fallback;
+  throw new Error(`child: --${name} is required`);
+}
+
+async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await f();
+  return [value, performance.now() - start];
+}
+
+/** Command modules cli/index.ts registers besides synth, as written there (`./commands/<name>.js`). */
+async function otherCommandModules(): Promise<string[]> {
+  const index = await readFile(join(ROOT, 'cli/index.ts'), 'utf8');
+  return [...index.matchAll(/from '\.\/commands\/([a-z0-9-]+)\.js'/g)].map((m) => m[1]).filter((name) => name !== 'synth');
+}
+
+async function cold(): Promise<Record<string, unknown>> {
+  const out = option('out');
+  const imports: Record<string, number> = {};
+  for (const spec of ['commander', 'zod', 'yaml', 'cdk8s', 'cdk8s-plus-28/lib/imports/k8s.js']) {
+    [, imports[spec]] = await timed(() => import(spec));
+  }
+  const [synth, projectMs] = await timed(() => import('../cli/commands/synth.js'));
+  imports.project = projectMs;
+  const others = await otherCommandModules();
+  const [, othersMs] = await timed(async () => {
+    for (const name of others) await import(join(ROOT, 'cli/commands', `${name}.ts`));
+  });
+  imports.otherCommands = othersMs;
+  const [, firstSynthMs] = await timed(() => synth.runSynth({ configDir: join(ROOT, 'environments'), out: join(out, 'first') }));
+  const [, secondSynthMs] = await timed(() => synth.runSynth({ configDir: join(ROOT, 'environments'), out: join(out, 'second') }));
+  return {
+    startupMs: startedAtMs,
+    imports,
+    otherCommands: others,
+    importTotalMs: Object.values(imports).reduce((a, b) => a + b, 0),
+    firstSynthMs,
+    secondSynthMs,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+}
+
+async function scale(): Promise<Record<string, unknown>> {
+  const factor = Number(option('factor'));
+  const iterations = Number(option('iterations'));
+  const warmupReleases = Number(option('warmup-releases', '368'));
+  const out = option('out');
+  const environments = await import('../environments/index.js');
+  const { readConfigFiles } = await import('../cli/config-files.js');
+  const { writeTreeAtomically } = await import('../cli/tree-io.js');
+  const { parseInputs } = await import('../render/inputs.js');
+  const { renderProject } = await import('../render/render.js');
+  const { scaleConfig } = await import('./scale.js');
+  // Count cdk8s's per-construct validations: work that should grow with the release count only.
+  const { Node } = await import('constructs');
+  const validate = Node.prototype.validate;
+  let validations = 0;
+  Node.prototype.validate = function countedValidate(this: InstanceType<typeof Node>) {
+    validations++;
+    return validate.call(this);
+  };
+
+  const files = await readConfigFiles(join(ROOT, 'environments'));
+  const scaled = scaleConfig({ typed: environments, ...files }, factor);
+  const baselineRssKb = process.resourceUsage().maxRSS;
+
+  let run = 0;
+  const once = async () => {
+    const dir = join(out, `run-${run++}`);
+    const [inputs, parseMs] = await timed(() => parseInputs(scaled.files, scaled.typed));
+    validations = 0;
+    const cpu = process.cpuUsage();
+    const [result, renderMs] = await timed(() => renderProject(inputs));
+    const { user, system } = process.cpuUsage(cpu);
+    const renderCpuMs = (user + system) / 1000;
+    const [, writeMs] = await timed(() => writeTreeAtomically(dir, result.tree));
+    await rm(dir, { recursive: true, force: true });
+    return { releases: result.index.releases.length, files: result.tree.size, bytes: [...result.tree.values()].reduce((n, t) => n + t.length, 0), parseMs, renderMs, renderCpuMs, writeMs, validations };
+  };
+
+  const first = await once();
+  const firstRssKb = process.resourceUsage().maxRSS;
+  // Warm the JIT on about the same number of releases at every scale, so per-release times compare.
+  let warmed = first.releases;
+  while (warmed < warmupReleases) warmed += (await once()).releases;
+  const runs = [];
+  for (let i = 0; i < iterations; i++) runs.push(await once());
+  return {
+    factor,
+    namespaceCopies: scaled.namespaceCopies,
+    clusterCopies: scaled.clusterCopies,
+    releases: first.releases,
+    files: first.files,
+    bytes: first.bytes,
+    first,
+    runs,
+    baselineRssKb,
+    firstRssKb,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+}
+
+const mode = process.argv[2];
+const modes: Record<string, () => Promise<Record<string, unknown>>> = { cold, scale };
+if (!modes[mode]) {
+  process.stderr.write(`child: unknown mode ${mode}; expected cold or scale\n`);
+  process.exit(2);
+}
+process.stdout.write(`${JSON.stringify(await modes[mode]())}\n`);

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { UserError } from '../../config/errors.js';
+import { parseImages } from '../../config/images.js';
+import * as environments from '../../environments/index.js';
+import { parseInputs } from '../../render/inputs.js';
+import { renderProject } from '../../render/render.js';
+import { formatReport, groupByObject, parseManifests, profilePolicyExceptions, reportJson, validateRender, type RenderedObjects, type ValidationResult } from '../../validate/index.js';
+import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../config-files.js';
+import { readTree } from '../tree-io.js';
+
+export interface ValidateCommandOptions {
+  readonly configDir: string;
+  /** Validate this rendered tree on disk instead of rendering the config in memory. */
+  readonly dist?: string;
+  /** The image registry; default: `registry` of <configDir>/images.yaml. */
+  readonly registry?: string;
+}
+
+/** Renders (or reads) the tree and runs the validation pass over it. */
+export async function runValidate(options: ValidateCommandOptions): Promise<ValidationResult> {
+  if (options.dist === undefined) {
+    const inputs = parseInputs(await readConfigFiles(options.configDir), environments);
+    const render = renderProject(inputs);
+    return validateRender(render, { registry: options.registry ?? inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+  }
+  const tree = await readTree(options.dist);
+  if (tree.size === 0) throw new UserError(`--dist ${options.dist}: no files there; run \`mw-gitops synth\` first, or name the rendered tree's directory.`);
+  const rendered: RenderedObjects = { files: parseManifests(tree, options.dist), tree };
+  return validateRender(rendered, {
+    registry: options.registry ?? (await registryFromConfig(options.configDir)),
+    policyExceptions: profilePolicyExceptions(environments.profiles),
+  });
+}
+
+async function registryFromConfig(configDir: string): Promise<string> {
+  let images;
+  try {
+    images = (await readConfigFiles(configDir)).images;
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`no image registry to check against: ${err.message}; pass --registry <host>.`);
+    throw err;
+  }
+  return parseImages(images.file, images.text).registry;
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'Check every rendered object against its schema (Kubernetes, Argo Rollouts and Argo CD CRDs), for fields the ' +
+        'schema does not define, and against the policy rules (resources, probes, security context, hostPath, images, ' +
+        'NodePorts, references). By default renders the config in memory; --dist checks a rendered tree on disk. ' +
+        'Prints every violation, grouped per object. Exit codes: 0 valid, 2 violations or bad input, 1 internal error.',
+    )
+    .option('--config-dir <dir>', 'directory holding deployments.yaml and images.yaml (rendered in memory, or read for the registry with --dist)', DEFAULT_CONFIG_DIR)
+    .option('--dist <dir>', 'validate the rendered tree in this directory (e.g. dist) instead of rendering the config')
+    .option('--registry <host>', 'the registry every image must come from (default: `registry` of images.yaml)')
+    .option('--json', 'print one JSON object {ok, checkedObjects, rules, violations, unvalidatedKinds, waived} for CI annotations')
+    .action(async (opts: { configDir: string; dist?: string; registry?: string; json?: boolean }) => {
+      const result = await runValidate({ configDir: opts.configDir, dist: opts.dist, registry: opts.registry });
+      if (opts.json) process.stdout.write(`${JSON.stringify(reportJson(result))}\n`);
+      else process.stdout.write(formatReport(result));
+      if (result.violations.length) {
+        const objects = groupByObject(result.violations).length;
+        throw new UserError(`validation failed: ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'} in ${objects} object${objects === 1 ? '' : 's'}${opts.json ? '' : ' (listed above)'}.`);
+      }
+    });
+}

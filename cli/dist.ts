@@ -1,0 +1,63 @@
+/**
+ * Reading a rendered tree back from disk for publish and diff: dist/ with the releases.json
+ * index that says which clusters it owns, or any other directory holding a rendered tree.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../config/errors.js';
+import type { ReleasesIndex } from '../render/releases-index.js';
+import { sortedTree, type RenderedTree } from '../render/tree.js';
+import { readTree } from './tree-io.js';
+
+/**
+ * All files below `dir` in sorted path order, skipping a `.git` directory, so `diff --against`
+ * can point at a checkout of the deployment repository.
+ */
+export async function readTreeDir(dir: string): Promise<RenderedTree> {
+  const entries: [string, string][] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const items = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    for (const item of items) {
+      const child = rel ? `${rel}/${item.name}` : item.name;
+      if (item.isDirectory()) {
+        if (item.name !== '.git') await walk(child);
+      } else if (item.isFile() || item.isSymbolicLink()) {
+        const stat = await fs.stat(path.join(dir, child)).catch(() => null);
+        if (stat?.isFile()) entries.push([child, await fs.readFile(path.join(dir, child), 'utf8')]);
+      }
+    }
+  };
+  await walk('');
+  return sortedTree(entries);
+}
+
+export interface LoadedDist {
+  readonly tree: RenderedTree;
+  readonly index: ReleasesIndex;
+}
+
+/**
+ * Reads dist/ and its releases.json. `shown` is how the directory is named in messages
+ * (`--dist` as the user gave it).
+ */
+export async function loadDist(dir: string, shown: string): Promise<LoadedDist> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat) throw new UserError(`${shown}/ does not exist: run \`mw-gitops synth\` first (or point --dist at a rendered tree).`);
+  if (!stat.isDirectory()) throw new UserError(`--dist ${shown} is not a directory.`);
+  const tree = await readTree(dir);
+  const text = tree.get('releases.json');
+  if (text === undefined) {
+    throw new UserError(`${shown}/releases.json is missing, so ${shown}/ is not a complete render: run \`mw-gitops synth\` first.`);
+  }
+  let index: unknown;
+  try {
+    index = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${shown}/releases.json is not valid JSON (${(err as Error).message}): run \`mw-gitops synth\` again.`);
+  }
+  const v = index as Partial<ReleasesIndex> | null;
+  if (!v || typeof v !== 'object' || !Array.isArray(v.releases) || !Array.isArray(v.clusters)) {
+    throw new UserError(`${shown}/releases.json has no "clusters" and "releases" lists: run \`mw-gitops synth\` again.`);
+  }
+  return { tree, index: index as ReleasesIndex };
+}

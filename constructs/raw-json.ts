@@ -1,0 +1,19 @@
+import type { ApiObject } from 'cdk8s';
+
+/**
+ * Sets `value` at `path` of the object's final JSON, after its generated binding has converted
+ * its props. (A cdk8s JsonPatch would be run through the binding's converter again, which drops
+ * int-or-string ports and quantities of core types it does not know.) Used where a CRD embeds
+ * a core Kubernetes type built with the core bindings: the Rollout's pod template and the
+ * analysis Job spec.
+ */
+export function setRawJson(object: ApiObject, path: readonly (string | number)[], value: unknown): void {
+  const typed = object.toJson.bind(object);
+  object.toJson = () => {
+    const json = typed();
+    let node: Record<string | number, unknown> = json;
+    for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+    node[path[path.length - 1]] = value;
+    return json;
+  };
+}

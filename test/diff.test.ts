@@ -1,0 +1,89 @@
+/**
+ * `mw-gitops diff` end to end: against a directory, against refs of a real deployment repository.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
+import { git, initBare, runCli, tempDir } from './helpers/cli.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let project: string;
+let remote: string;
+
+beforeEach(async () => {
+  tmp = tempDir();
+  project = path.join(tmp.dir, 'project');
+  remote = path.join(tmp.dir, 'deploy.git');
+  await initBare(remote);
+});
+afterEach(() => tmp.cleanup());
+
+const config = defaultConfig();
+const moved = { ...config, mwTags: { ...config.mwTags, 'publish-next': '2025-05-05-000000-publish-next' } };
+
+test('diff against another rendered directory lists changed releases with image moves', async () => {
+  await writeTree(path.join(project, 'dist'), fixtureTree(moved));
+  await writeTree(path.join(project, 'old'), fixtureTree(config));
+
+  const text = await runCli(['diff', '--against', 'old'], project);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toContain('dist/ compared with old:\n~ codfw/mw-web/next\n    ~ Rollout/mw-web-next\n');
+  expect(text.stdout).toContain(
+    '        image app: docker-registry.discovery.wmnet/restricted/mediawiki-multiversion 2025-03-04-105954-publish-next -> 2025-05-05-000000-publish-next\n',
+  );
+  expect(text.stdout.trim().split('\n').pop()).toBe('3 releases in codfw, eqiad, staging (3 changed), 3 image changes; 1 other file');
+
+  const json = await runCli(['diff', '--against', 'old', '--json'], project);
+  const out = JSON.parse(json.stdout);
+  expect(out.against).toEqual({ kind: 'dir', name: 'old' });
+  expect(out.changed).toBe(true);
+  expect(out.releases.map((r: { cluster: string; namespace: string; release: string }) => `${r.cluster}/${r.namespace}/${r.release}`)).toEqual([
+    'codfw/mw-web/next',
+    'eqiad/mw-web/next',
+    'staging/mw-web/main',
+  ]);
+  expect(out.files).toEqual([{ path: 'releases.json', status: 'changed' }]);
+});
+
+test('diff against the deployment repository: what the next publish would change, and nothing after it', async () => {
+  // before anything is published to the default repository, everything is new
+  await writeTree(path.join(project, 'dist'), fixtureTree(config));
+  const fresh = await runCli(['diff'], project);
+  expect(fresh.code).toBe(0);
+  expect(fresh.stdout).toContain('(does not exist yet)');
+  expect(fresh.stdout).toContain('+ eqiad/mw-web/main (added: 3 objects)');
+
+  // GIVEN a published render, and a file in the deployment repository the tree does not own
+  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  const clone = path.join(tmp.dir, 'clone');
+  await git(tmp.dir, 'clone', '--quiet', remote, clone);
+  await fs.writeFile(path.join(clone, 'OWNERS'), 'sre\n');
+  await git(clone, 'add', '.');
+  await git(clone, 'commit', '--quiet', '-m', 'owners');
+  await git(clone, 'push', '--quiet', 'origin', 'main');
+
+  // THEN there is nothing to diff (OWNERS is not publish's business)
+  const same = await runCli(['diff', '--repo', remote], project);
+  expect(same.stdout).toMatch(/^no changes: dist\/ matches .*deploy\.git main \([0-9a-f]{12}\)\n$/);
+
+  // WHEN a flavour moves, diff shows it; after publishing, main matches and main~2 still differs
+  await writeTree(path.join(project, 'dist'), fixtureTree(moved));
+  const pending = await runCli(['diff', '--repo', remote, '--json'], project);
+  expect(JSON.parse(pending.stdout).summary).toBe('3 releases in codfw, eqiad, staging (3 changed), 3 image changes; 1 other file');
+  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect((await runCli(['diff', '--repo', remote], project)).stdout).toMatch(/^no changes/);
+  const old = await runCli(['diff', '--repo', remote, '--against', 'main~2'], project);
+  expect(old.code).toBe(0);
+  expect(old.stdout).toContain('~ eqiad/mw-web/next');
+});
+
+test('diff --against something that is neither a directory nor a ref exits 2', async () => {
+  await writeTree(path.join(project, 'dist'), fixtureTree(config));
+  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  const r = await runCli(['diff', '--repo', remote, '--against', 'no-such-thing'], project);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--against no-such-thing: neither a directory nor a branch, tag or commit of');
+  const noDist = await runCli(['diff', '--dist', 'nowhere'], project);
+  expect(noDist.code).toBe(2);
+  expect(noDist.stderr).toContain('run `mw-gitops synth` first');
+});

@@ -1,0 +1,210 @@
+/**
+ * Contract tests of `mw-gitops generate`, modelled on Argo CD's own plugin tests
+ * (cmpserver/plugin/plugin_test.go, test/e2e/custom_tool_test.go): the real command runs as a
+ * child process in a temporary copy of the repository, with the environment argocd-cmp-server
+ * gives it, and must print exactly the dist/ bytes, or nothing and one line on error.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse, parseAllDocuments } from 'yaml';
+import { argoEnv, copyCheckout, linkNodeModules, readText, removeDir, repoRoot, runCli } from './generate-helpers.js';
+
+interface IndexEntry {
+  cluster: string;
+  namespace: string;
+  release: string;
+  path: string;
+}
+
+let checkout: string;
+let index: { releases: IndexEntry[] };
+const dist = (path: string): string => readText(join(checkout, 'dist', path));
+
+beforeAll(() => {
+  checkout = copyCheckout();
+  linkNodeModules(checkout);
+  // The revision's own dist/, freshly rendered by the revision's own synth.
+  const synth = runCli(['synth'], checkout, argoEnv(), join(checkout, 'bin', 'mw-gitops.js'));
+  if (synth.status !== 0) throw new Error(`synth in the copy failed: ${synth.stderr}`);
+  index = JSON.parse(dist('releases.json')) as { releases: IndexEntry[] };
+});
+
+afterAll(() => removeDir(checkout));
+
+/** Edits a file of the copy for one test and puts it back afterwards. */
+function withEdited<T>(file: string, edit: (text: string) => string, fn: () => T): T {
+  const path = join(checkout, file);
+  const original = readFileSync(path, 'utf8');
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  writeFileSync(path, edited);
+  try {
+    return fn();
+  } finally {
+    writeFileSync(path, original);
+  }
+}
+
+function expectOneLineFailure(run: { status: number | null; stdout: Buffer; stderr: string }, pattern: RegExp): void {
+  expect(run.stdout.length).toBe(0);
+  expect(run.status).not.toBe(0);
+  expect(run.status).not.toBeNull();
+  const lines = run.stderr.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+/** Every file of the copy but node_modules, hashed: generate must not write into the checkout. */
+function fingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      if (name === 'node_modules') continue;
+      if (lstatSync(full).isDirectory()) walk(full);
+      else hash.update(relative(dir, full)).update('\0').update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+describe('generate in a copy of the repository, with the environment Argo CD gives', () => {
+  test('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', () => {
+    const before = fingerprint(checkout);
+    const run = runCli(['generate'], checkout, {
+      ...argoEnv(),
+      ARGOCD_ENV_MW_CLUSTER: 'eqiad',
+      ARGOCD_ENV_MW_NAMESPACE: 'mw-web',
+      ARGOCD_ENV_MW_RELEASE: 'main',
+    });
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(run.stdout.equals(readFileSync(join(checkout, 'dist/eqiad/mw-web/main/manifest.yaml')))).toBe(true);
+    expect(fingerprint(checkout)).toBe(before);
+  });
+
+  test('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', () => {
+    const run = runCli(['generate'], checkout, { ...argoEnv('mw-web-eqiad'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: '' });
+    expect(run.status).toBe(0);
+    const releases = index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-web');
+    expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'canary']));
+    expect(run.stdout.toString('utf8')).toBe(releases.map((r) => dist(r.path)).join(''));
+    // A valid YAML stream of Kubernetes objects (what Argo CD's kube.SplitYAML reads).
+    const docs = parseAllDocuments(run.stdout.toString('utf8'));
+    expect(docs.every((d) => d.errors.length === 0)).toBe(true);
+    const objects = docs.map((d) => d.toJS() as { apiVersion?: string; kind?: string; metadata?: { labels?: Record<string, string> } });
+    expect(objects.every((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string')).toBe(true);
+  });
+
+  test('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', () => {
+    const params = [
+      { name: 'MW_CLUSTER', string: 'codfw' },
+      { name: 'MW_NAMESPACE', string: 'mw-api-int' },
+      { name: 'MW_RELEASE', string: 'main' },
+    ];
+    const run = runCli(['generate'], checkout, {
+      ...argoEnv('mw-api-int-main-codfw', 'mw-api-int'),
+      ARGOCD_APP_PARAMETERS: JSON.stringify(params),
+      PARAM_MW_CLUSTER: 'codfw',
+      PARAM_MW_NAMESPACE: 'mw-api-int',
+      PARAM_MW_RELEASE: 'main',
+      ARGOCD_ENV_MW_RELEASE: '',
+    });
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(run.stdout.toString('utf8')).toBe(dist('codfw/mw-api-int/main/manifest.yaml'));
+  });
+
+  test('missing or unknown cluster/namespace/release: exit 2, empty stdout, one line naming what exists, no secrets', () => {
+    const secret = 'glpat-Sup3rS3cretT0ken';
+    const base = { ...argoEnv(), GITLAB_TOKEN: secret, ARGOCD_ENV_MW_TOKEN: secret };
+    const missing = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_CLUSTER: '' });
+    expectOneLineFailure(missing, /no cluster given.*MW_CLUSTER/);
+    expect(missing.status).toBe(2);
+
+    const cluster = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_CLUSTER: 'ulsfo', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' });
+    expectOneLineFailure(cluster, /unknown cluster "ulsfo".*codfw, eqiad, staging/);
+
+    const namespace = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-wbe' });
+    expectOneLineFailure(namespace, /unknown namespace "mw-wbe" in cluster eqiad.*mw-web/);
+
+    const release = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'mian' });
+    expectOneLineFailure(release, /unknown release "mian".*main/);
+
+    for (const run of [missing, cluster, namespace, release]) expect(run.stderr).not.toContain(secret);
+  });
+
+  test('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', () => {
+    const run = withEdited(
+      'environments/deployments.yaml',
+      (text) => `${text}\nbroken: [unclosed\n  - : :\n`,
+      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
+    );
+    expectOneLineFailure(run, /environments\/deployments\.yaml.*YAML/);
+    expect(run.stderr).not.toContain(checkout); // paths relative to the checkout
+  });
+
+  test('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', () => {
+    const run = withEdited(
+      'constructs/mediawiki-pod.ts',
+      (text) => text.replace(/terminationGracePeriodSeconds: /, 'terminationGracePeriodSeconds: ( , '),
+      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
+    );
+    expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
+  });
+
+  test('it renders the revision: an edited construct changes the output, and its stray console.log stays off stdout', () => {
+    const original = dist('eqiad/mw-web/main/manifest.yaml');
+    const current = /terminationGracePeriodSeconds: (\d+)/.exec(original);
+    expect(current).not.toBeNull();
+    const next = Number(current![1]) + 7;
+    const run = withEdited(
+      'constructs/mediawiki-pod.ts',
+      (text) => `console.log('debugging a construct');\n${text.replace(/terminationGracePeriodSeconds: \d+/, `terminationGracePeriodSeconds: ${next}`)}`,
+      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout.toString('utf8')).toBe(original.replace(/terminationGracePeriodSeconds: \d+/, `terminationGracePeriodSeconds: ${next}`));
+    expect(run.stderr).toContain('debugging a construct');
+  });
+
+  test('outside an mw-gitops checkout: exit 2, empty stdout, one line', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mw-gitops-not-a-checkout-'));
+    try {
+      const run = runCli(['generate'], empty, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' });
+      expectOneLineFailure(run, /is not an mw-gitops checkout/);
+    } finally {
+      removeDir(empty);
+    }
+  });
+});
+
+describe("plugin.yaml's init in a copy without node_modules", () => {
+  test('before init generate says to link node_modules; init links them and generate works', () => {
+    const bare = copyCheckout();
+    try {
+      const env = { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'staging', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' };
+      expectOneLineFailure(runCli(['generate'], bare, env), /node_modules/);
+
+      const plugin = parse(readText(join(repoRoot, 'argocd/plugin.yaml'))) as { spec: { init: { command: string[]; args?: string[] } } };
+      const [cmd, ...rest] = [...plugin.spec.init.command, ...(plugin.spec.init.args ?? [])];
+      const init = spawnSync(cmd, rest, { cwd: bare, env: { ...env, MW_GITOPS_HOME: repoRoot }, encoding: 'utf8' });
+      expect(init.status).toBe(0);
+      expect(existsSync(join(bare, 'node_modules', 'cdk8s'))).toBe(true);
+      // A second init (Argo CD runs it on every request) is harmless.
+      expect(spawnSync(cmd, rest, { cwd: bare, env: { ...env, MW_GITOPS_HOME: repoRoot } }).status).toBe(0);
+
+      const run = runCli(['generate'], bare, env);
+      expect(run.status).toBe(0);
+      expect(run.stdout.toString('utf8')).toBe(dist('staging/mw-web/main/manifest.yaml'));
+    } finally {
+      removeDir(bare);
+    }
+  });
+});
+

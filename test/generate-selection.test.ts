@@ -1,0 +1,118 @@
+/** What generate selects from flags and the Argo CD environment, and what it says when nothing matches. */
+import * as environments from '../environments/index.js';
+import { readConfigFiles } from '../cli/config-files.js';
+import { GenerateFailure, reportable, resolveSelection } from '../cli/commands/generate.js';
+import { UserError } from '../config/errors.js';
+import { renderSelection } from '../render/generate.js';
+import { parseInputs, type ProjectInputs } from '../render/inputs.js';
+import { renderProject } from '../render/render.js';
+
+describe('resolveSelection: flags, plugin env, plugin parameters', () => {
+  test('the plugin env gives cluster, namespace and release', () => {
+    const { selection, sources } = resolveSelection({ ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+    expect(selection).toEqual({ cluster: 'eqiad', namespace: 'mw-web', release: 'main' });
+    expect(sources.cluster).toBe('ARGOCD_ENV_MW_CLUSTER');
+  });
+
+  test('empty and blank values count as unset: no release means every release', () => {
+    const { selection } = resolveSelection({ ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: '', PARAM_MW_RELEASE: '  ' });
+    expect(selection).toEqual({ cluster: 'eqiad', namespace: 'mw-web' });
+  });
+
+  test('an empty plugin env value falls through to the parameters', () => {
+    const params = JSON.stringify([{ name: 'MW_CLUSTER', string: 'codfw' }, { name: 'MW_NAMESPACE', string: 'mw-api-int' }, { name: 'OTHER', array: ['x'] }]);
+    const { selection, sources } = resolveSelection({ ARGOCD_ENV_MW_CLUSTER: '', ARGOCD_APP_PARAMETERS: params });
+    expect(selection).toEqual({ cluster: 'codfw', namespace: 'mw-api-int' });
+    expect(sources.cluster).toMatch(/ARGOCD_APP_PARAMETERS/);
+  });
+
+  test('PARAM_* alone works (what Argo CD derives from the same parameters)', () => {
+    expect(resolveSelection({ PARAM_MW_CLUSTER: 'staging', PARAM_MW_NAMESPACE: 'mw-web', PARAM_MW_RELEASE: 'main' }).selection).toEqual({ cluster: 'staging', namespace: 'mw-web', release: 'main' });
+  });
+
+  test('flags win over everything', () => {
+    const env = { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', PARAM_MW_CLUSTER: 'codfw' };
+    expect(resolveSelection(env, { cluster: 'staging', release: 'main' }).selection).toEqual({ cluster: 'staging', namespace: 'mw-web', release: 'main' });
+  });
+
+  test('plugin env and parameters that disagree are an error naming both', () => {
+    expect(() => resolveSelection({ ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', PARAM_MW_CLUSTER: 'codfw' })).toThrow(
+      /MW_CLUSTER is "eqiad" in ARGOCD_ENV_MW_CLUSTER but "codfw" in PARAM_MW_CLUSTER/,
+    );
+    // Agreeing is fine.
+    expect(resolveSelection({ ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', PARAM_MW_CLUSTER: 'eqiad' }).selection.cluster).toBe('eqiad');
+  });
+
+  test('missing cluster or namespace says where to set it', () => {
+    expect(() => resolveSelection({})).toThrow(/no cluster given: set the plugin env MW_CLUSTER .*ARGOCD_ENV_MW_CLUSTER.*--cluster/);
+    expect(() => resolveSelection({ ARGOCD_ENV_MW_CLUSTER: 'eqiad' })).toThrow(/no namespace given/);
+  });
+
+  test('bad values and bad parameter JSON are user errors that do not echo the input', () => {
+    const check = (env: Record<string, string>, pattern: RegExp, secret: string): void => {
+      let error: unknown;
+      try {
+        resolveSelection(env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(pattern);
+      expect((error as Error).message).not.toContain(secret);
+    };
+    check({ ARGOCD_ENV_MW_CLUSTER: 'Eqiad token=abc123', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' }, /MW_CLUSTER from ARGOCD_ENV_MW_CLUSTER is not a valid cluster name/, 'abc123');
+    check({ ARGOCD_APP_PARAMETERS: '[{"name": "MW_CLUSTER", "string": "s3cret' }, /ARGOCD_APP_PARAMETERS is not valid JSON/, 's3cret');
+    check({ ARGOCD_APP_PARAMETERS: '{"MW_CLUSTER": "s3cret"}' }, /not a JSON list/, 's3cret');
+    check({ ARGOCD_APP_PARAMETERS: '[{"name": "MW_CLUSTER", "array": ["eqiad"]}]' }, /MW_CLUSTER must be a string/, '"eqiad"');
+  });
+});
+
+describe('reportable: one line for Argo CD', () => {
+  test("errors of the checkout's own classes keep their message and exit 2; others exit 1 without a stack", () => {
+    class ConfigError extends Error {
+      readonly exitCode = 2;
+      constructor(message: string) {
+        super(message);
+        this.name = 'ConfigError';
+      }
+    }
+    const user = reportable(new ConfigError('/tmp/x/environments/deployments.yaml:3: bad'), '/tmp/x');
+    expect(user.exitCode).toBe(2);
+    expect(user.message).toBe('environments/deployments.yaml:3: bad');
+    const internal = reportable(new TypeError('Cannot read properties of undefined\n    more detail'), '/tmp/x');
+    expect(internal).toBeInstanceOf(GenerateFailure);
+    expect(internal.exitCode).toBe(1);
+    expect(internal.message).not.toContain('\n');
+  });
+});
+
+describe('renderSelection: the selected dist/ files, or why there are none', () => {
+  let inputs: ProjectInputs;
+  beforeAll(async () => {
+    inputs = parseInputs(await readConfigFiles('environments'), environments);
+  });
+
+  test('one release is exactly its manifest file of the full render', () => {
+    const full = renderProject(inputs);
+    const one = renderSelection(inputs, { cluster: 'codfw', namespace: 'mw-web', release: 'canary' });
+    expect(one.paths).toEqual(['codfw/mw-web/canary/manifest.yaml']);
+    expect(one.text).toBe(full.tree.get('codfw/mw-web/canary/manifest.yaml'));
+  });
+
+  test('a namespace is its releases in releases.json order', () => {
+    const full = renderProject(inputs);
+    const expected = full.index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-ext').map((r) => r.path);
+    const all = renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-api-ext' });
+    expect(all.paths).toEqual(expected);
+    expect(all.text).toBe(expected.map((p) => full.tree.get(p)).join(''));
+  });
+
+  test('unknown names list what exists; an unmanaged namespace says so', () => {
+    expect(() => renderSelection(inputs, { cluster: 'ulsfo', namespace: 'mw-web' })).toThrow(/unknown cluster "ulsfo"; clusters with releases: codfw, eqiad, staging/);
+    expect(() => renderSelection(inputs, { cluster: 'staging', namespace: 'mw-api-ext' })).toThrow(/unknown namespace "mw-api-ext" in cluster staging; namespaces of staging: mw-debug, mw-web/);
+    expect(() => renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-web', release: 'nope' })).toThrow(/unknown release "nope" of mw-web in cluster eqiad; releases there: canary, main/);
+    for (const unmanaged of renderProject(inputs).index.unmanaged) {
+      expect(() => renderSelection(inputs, { cluster: unmanaged.clusters[0], namespace: unmanaged.namespace })).toThrow(/is unmanaged .*nothing to render/);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+/** Running the real `mw-gitops` CLI as a child process, and git for assertions. */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+export const BIN = fileURLToPath(new URL('../../bin/mw-gitops.js', import.meta.url));
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment children get: no ambient GIT_* (so the machine's settings cannot leak in). */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export function runCli(args: string[], cwd: string, env: Record<string, string> = cleanEnv()): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** git with a fixed identity, for setting up and inspecting repositories in tests. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileP('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: cleanEnv({
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.org',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.org',
+      GIT_CONFIG_NOSYSTEM: '1',
+    }),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+export async function initBare(dir: string, branch = 'main'): Promise<void> {
+  await execFileP('git', ['init', '--quiet', '--bare', `--initial-branch=${branch}`, dir]);
+}
+
+/** path -> contents of every file at a commit of a (bare) repository. */
+export async function treeAt(repo: string, ref: string): Promise<Map<string, string>> {
+  const names = (await git(repo, 'ls-tree', '-r', '-z', '--name-only', ref)).split('\0').filter(Boolean);
+  const out = new Map<string, string>();
+  for (const name of names) out.set(name, await git(repo, 'show', `${ref}:${name}`));
+  return out;
+}
+
+export async function commitCount(repo: string, ref = 'main'): Promise<number> {
+  try {
+    return Number((await git(repo, 'rev-list', '--count', ref)).trim());
+  } catch {
+    return 0;
+  }
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'mw-gitops-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `publish` in this process (fast: no Node.js start-up), reporting like the CLI would. */
+export async function publishInProcess(
+  options: { project: string; repo?: string; branch?: string; message?: string; dist?: string },
+): Promise<{ code: number; result?: import('../../cli/commands/publish.js').PublishResult; message: string; log: string[] }> {
+  const { runPublish } = await import('../../cli/commands/publish.js');
+  const { UserError } = await import('../../config/errors.js');
+  const log: string[] = [];
+  try {
+    const result = await runPublish({
+      projectDir: options.project,
+      repo: options.repo,
+      branch: options.branch ?? 'main',
+      message: options.message,
+      dist: options.dist ?? 'dist',
+      log: (line) => log.push(line),
+    });
+    return { code: 0, result, message: '', log };
+  } catch (err) {
+    if (err instanceof UserError) return { code: err.exitCode, message: err.message, log };
+    return { code: 1, message: `internal error: ${(err as Error).stack ?? String(err)}`, log };
+  }
+}

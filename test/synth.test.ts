@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTree } from '../cli/tree-io.js';
+import { PROJECT, copyEnvironments, runCli, tempDir } from './support/cli.js';
+
+let work: ReturnType<typeof tempDir>;
+beforeEach(() => (work = tempDir()));
+afterEach(() => work.cleanup());
+
+test('synth writes the eqiad, codfw and staging trees and exits 0', () => {
+  const out = join(work.path, 'dist');
+  const run = runCli(['synth', '--out', out]);
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/^rendered \d+ releases \(codfw: \d+, eqiad: \d+, staging: \d+\) into /);
+  for (const dir of ['eqiad', 'codfw', 'staging', 'argocd/eqiad']) expect(existsSync(join(out, dir))).toBe(true);
+  expect(readFileSync(join(out, 'eqiad/mw-web/main/manifest.yaml'), 'utf8')).toContain('kind: Rollout');
+  // Namespaces without a profile are named in one warning.
+  expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(/^warning: skipped \d+ namespaces without a service profile .*mw-cron/);
+});
+
+test('the committed dist/ equals a fresh render of the committed inputs, byte for byte', async () => {
+  const out = join(work.path, 'dist');
+  expect(runCli(['synth', '--out', out]).status).toBe(0);
+  const fresh = await readTree(out);
+  const committed = await readTree(join(PROJECT, 'dist'));
+  expect([...committed.keys()]).toEqual([...fresh.keys()]);
+  for (const [path, text] of fresh) expect({ path, same: committed.get(path) === text }).toEqual({ path, same: true });
+});
+
+test('a second synth finds nothing to change; stale files of removed releases disappear', async () => {
+  const out = join(work.path, 'dist');
+  const config = copyEnvironments(work.path);
+  expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
+  expect(runCli(['synth', '--config-dir', config, '--out', out]).stdout).toMatch(/is up to date/);
+  const deployments = join(config, 'deployments.yaml');
+  writeFileSync(deployments, readFileSync(deployments, 'utf8').replace('      migration: {}\n    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web', '    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web'));
+  mkdirSync(join(out, 'eqiad/stray'), { recursive: true });
+  writeFileSync(join(out, 'eqiad/stray/manifest.yaml'), 'kind: Leftover\n');
+  expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
+  const tree = await readTree(out);
+  expect(tree.has('eqiad/mw-web/migration/manifest.yaml')).toBe(false);
+  expect(tree.has('eqiad/mw-api-int/migration/manifest.yaml')).toBe(true);
+  expect(tree.has('eqiad/stray/manifest.yaml')).toBe(false);
+});
+
+describe('bad input exits 2, names the file and field, and leaves the previous dist/ untouched', () => {
+  const cases: [string, string, (text: string) => string, RegExp][] = [
+    ['an unknown flavour', 'deployments.yaml', (t) => t.replace('pinkllama: {deploy: false}\n    mw_kind', 'pinkllama: {deploy: false, mw_flavour: publish-99}\n    mw_kind'), /deployments\.yaml:\d+: deployment_targets\[2\]\.releases\.pinkllama\.mw_flavour: unknown mw flavour "publish-99": .*images\.yaml/],
+    ['a YAML syntax error', 'images.yaml', (t) => t.replace('mw_flavours:', 'mw_flavours: [\n'), /images\.yaml:\d+: YAML syntax error/],
+    ['a stage outside the three', 'deployments.yaml', (t) => t.replace('canary: {stage: canaries}', 'canary: {stage: staging}'), /deployments\.yaml:\d+: deployment_targets\[3\]\.releases\.canary\.stage: must be one of/],
+    ['a namespace twice in one cluster', 'deployments.yaml', (t) => t.replace('clusters: [staging]\n  - namespace: mw-experimental', 'clusters: [eqiad]\n  - namespace: mw-experimental'), /deployment_targets\[1\]\.namespace: namespace "mw-debug" appears twice in cluster eqiad/],
+    ['a tag that is not an OCI tag', 'images.yaml', (t) => t.replace('tag: 2025-03-04-105954-publish-83', 'tag: ../x'), /images\.yaml:\d+: mw_flavours\.publish-83\.tag: must be a valid OCI image tag/],
+    ['a namespace that is not a DNS label', 'deployments.yaml', (t) => t.replace('namespace: mw-pretrain', 'namespace: ../x'), /deployments\.yaml:\d+: deployment_targets\[\d+\]\.namespace: must be a DNS label/],
+    ['an empty file', 'images.yaml', () => '', /images\.yaml: the file is empty/],
+  ];
+  test.each(cases)('%s', async (_name, file, edit, message) => {
+    const out = join(work.path, 'dist');
+    const config = copyEnvironments(work.path);
+    expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
+    const before = await readTree(out);
+    const path = join(config, file);
+    writeFileSync(path, edit(readFileSync(path, 'utf8')));
+    const run = runCli(['synth', '--config-dir', config, '--out', out]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.split('\n')[0]).not.toMatch(/^\s+at /);
+    expect(await readTree(out)).toEqual(before);
+  });
+});
+
+test('a missing config file and a bad flag are usage errors (exit 2)', () => {
+  const missing = runCli(['synth', '--config-dir', join(work.path, 'nowhere'), '--out', join(work.path, 'dist')]);
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toMatch(/deployments\.yaml: file not found/);
+  expect(runCli(['synth', '--bogus']).status).toBe(2);
+});
+
+test('npx cdk8s synth renders the same tree', async () => {
+  const out = join(work.path, 'cdk8s-out');
+  const run = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', out], {
+    cwd: PROJECT,
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+    encoding: 'utf8',
+  });
+  expect(run.status).toBe(0);
+  const viaCdk8s = await readTree(out);
+  expect(viaCdk8s).toEqual(await readTree(join(PROJECT, 'dist')));
+});

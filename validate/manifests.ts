@@ -1,0 +1,38 @@
+/** Parsing rendered manifest files (multi-document YAML) into objects for validation. Pure. */
+import { parseAllDocuments } from 'yaml';
+import { UserError } from '../config/errors.js';
+import type { ObjectFile } from './types.js';
+
+/** Whether a tree path holds Kubernetes manifests (YAML), as opposed to releases.json or README.md. */
+export function isManifestPath(path: string): boolean {
+  return /\.ya?ml$/.test(path);
+}
+
+/**
+ * The objects of every YAML file of a tree, in path order. `label` names the tree in errors
+ * (e.g. the directory it was read from).
+ */
+export function parseManifests(tree: ReadonlyMap<string, string>, label: string): ObjectFile[] {
+  const out: ObjectFile[] = [];
+  for (const [path, text] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!isManifestPath(path)) continue;
+    const objects: Record<string, unknown>[] = [];
+    const docs = parseAllDocuments(text, { prettyErrors: true });
+    if (!Array.isArray(docs)) throw new UserError(`${label}/${path}: not a YAML document stream`);
+    docs.forEach((doc, i) => {
+      const error = doc.errors[0];
+      if (error) {
+        const line = error.linePos?.[0]?.line;
+        throw new UserError(`${label}/${path}${line ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
+      }
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) return; // an empty document
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new UserError(`${label}/${path}: document ${i + 1} is not a mapping (a Kubernetes object)`);
+      }
+      objects.push(value as Record<string, unknown>);
+    });
+    out.push({ path, objects });
+  }
+  return out;
+}
