@@ -1,7 +1,7 @@
 /**
  * The render bump runs in its temporary worktree: the same pipeline as `mw-gitops synth`
- * (cli/commands/synth.ts: read config, parseInputs, renderProject, writeTreeAtomically), with one
- * difference: the config files are named relative to the repository root (`environments/images.yaml`),
+ * (cli/commands/synth.ts: read config, parseInputs, renderProject, validateRender,
+ * writeTreeAtomically), with one difference: the config files are named relative to the repository root (`environments/images.yaml`),
  * not relative to the process's working directory. The names appear in dist/README.md and in
  * error messages, so naming them after the temporary directory would make every bump's dist/
  * differ and its errors point at paths the user never saw.
@@ -13,6 +13,7 @@ import * as environments from '../../environments/index.js';
 import { parseInputs, type SourceFile } from '../../render/inputs.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
 import { renderProject } from '../../render/render.js';
+import { formatReport, profilePolicyExceptions, validateRender } from '../../validate/index.js';
 import { writeTreeAtomically } from '../tree-io.js';
 
 export interface RenderRequest {
@@ -37,7 +38,13 @@ export const renderWithSynth: RenderFn = async (request) => {
     }
   };
   const [deployments, images] = await Promise.all([read('deployments.yaml'), read('images.yaml')]);
-  const result = renderProject(parseInputs({ deployments, images }, environments));
+  const inputs = parseInputs({ deployments, images }, environments);
+  const result = renderProject(inputs);
+  // As synth: nothing is committed unless every object passes the schemas, strict fields and policy.
+  const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+  if (validation.violations.length > 0) {
+    throw new UserError(`the bumped render has ${validation.violations.length} violation(s); nothing was committed.\n${formatReport(validation)}`);
+  }
   await writeTreeAtomically(request.out, result.tree);
   return { index: result.index, warnings: result.warnings };
 };

@@ -19,7 +19,7 @@ import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '.
 import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
 import { createGit, GitCommandError, type Git } from './git.js';
-import { withLock } from './lock.js';
+import { acquireLock } from '../lock.js';
 import { renderWithSynth, type RenderFn } from './render.js';
 
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
@@ -108,11 +108,13 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
   // Fail on a bad token or repository before pushing anything.
   if (host) await host.findOpenRequest(branch);
 
-  return withLock(
-    join(gitDir, 'mw-gitops-bump.lock'),
-    () => regenerate({ options, git, root, configRel, outRel, imagesLabel, branch, host, render }),
-    { onWait: (holder) => options.log(`waiting for another bump in this repository (${holder || 'unknown'})`) },
-  );
+  // Bumps in this clone take turns; bumps from other clones race on the push lease instead.
+  const lock = await acquireLock(join(gitDir, 'mw-gitops-bump.lock'), { timeoutMs: 10 * 60 * 1000 });
+  try {
+    return await regenerate({ options, git, root, configRel, outRel, imagesLabel, branch, host, render });
+  } finally {
+    await lock.release();
+  }
 }
 
 interface Context {
