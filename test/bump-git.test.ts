@@ -106,6 +106,16 @@ test('the tag the base already has is a no-op that says so and pushes nothing', 
   expect(repo.git(['branch', '--list'], repo.origin).trim()).toBe('* main');
 });
 
+test('without --base the branch is based on the remote default branch', async () => {
+  repo.git(['push', '--quiet', 'origin', 'main:trunk']);
+  repo.git(['symbolic-ref', 'HEAD', 'refs/heads/trunk'], repo.origin);
+  repo.git(['commit', '--quiet', '--allow-empty', '-m', 'only on trunk']);
+  repo.git(['push', '--quiet', 'origin', 'HEAD:trunk']);
+  const result = await runBump(options({ base: undefined }));
+  expect(result.action).toBe('created');
+  expect(repo.git(['rev-parse', `${BRANCH}^`], repo.origin).trim()).toBe(repo.git(['rev-parse', 'trunk'], repo.origin).trim());
+});
+
 test('bad tags, digests, flavours and flags exit 2 and change nothing', async () => {
   const bad = await runCli(['bump', '--flavour', 'publish-83', '--tag', 'not a tag'], { cwd: repo.src, env: repo.env });
   expect(bad.code).toBe(2);

@@ -6,6 +6,7 @@ import type { RequestContent } from '../cli/hosts/types.js';
 import { envScrubber } from '../cli/secrets.js';
 import { rateLimited, startGitHub, type FakeGitHub } from './support/github-server.js';
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
+import { startServer } from './support/http-server.js';
 
 const GH_TOKEN = 'ghs_secretTOKEN1234567890';
 const GL_TOKEN = 'glpat-secretTOKEN0987654321';
@@ -97,6 +98,32 @@ describe('GitHub', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/rate limit exhausted/);
   });
+});
+
+test('a GitHub-like server with sparse answers and no content-type still gets one request, updated', async () => {
+  // Not every server is GitHub: bump must not depend on fields it does not need.
+  const pulls: { number: number; title: string; body: string; head: string }[] = [];
+  const server = await startServer((req) => {
+    if (req.method === 'GET') return { status: 200, text: JSON.stringify(pulls.map((p) => ({ number: p.number, title: p.title, body: p.body, head: { ref: p.head } }))) };
+    if (req.method === 'POST') {
+      const body = req.body as { head: string; title: string; body: string };
+      pulls.push({ number: pulls.length + 1, title: body.title, body: body.body, head: body.head });
+      return { status: 201, text: JSON.stringify({ number: pulls.length, html_url: `http://x/pull/${pulls.length}` }) };
+    }
+    const p = pulls[Number(req.path.split('/').pop()) - 1];
+    Object.assign(p, req.body);
+    return { status: 200, text: JSON.stringify({ number: p.number, title: p.title, body: p.body }) };
+  });
+  try {
+    const host = createGitHubHost(githubSettings({}, { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'o/r', GITHUB_TOKEN: GH_TOKEN }), FAST);
+    const plain = { ...content, labels: [] };
+    expect((await openOrUpdateRequest(host, plain)).action).toBe('created');
+    expect(await openOrUpdateRequest(host, { ...plain, title: 'new title' })).toMatchObject({ action: 'updated', request: { number: 1 } });
+    expect(pulls).toHaveLength(1);
+    expect((await openOrUpdateRequest(host, { ...plain, title: 'new title' })).action).toBe('unchanged');
+  } finally {
+    await server.close();
+  }
 });
 
 describe('GitLab', () => {

@@ -24,6 +24,7 @@ import { renderWithSynth, type RenderFn } from './render.js';
 
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
 export const BUILD_BRANCH = `${BRANCH_PREFIX}build`;
+export const DEFAULT_BASE = 'main';
 export const DEFAULT_IDENTITY = { name: 'mw-gitops', email: 'mw-gitops@localhost' } as const;
 const MAX_ATTEMPTS = 8;
 
@@ -33,7 +34,8 @@ export interface BumpOptions {
   /** The source repository (any directory inside it). */
   readonly cwd: string;
   readonly target: BumpTarget;
-  readonly base: string;
+  /** The base branch; undefined: the remote's default branch (its HEAD), else `main`. */
+  readonly base?: string;
   readonly remote: string;
   /** As given by the user, relative to cwd. */
   readonly configDir: string;
@@ -85,7 +87,6 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
     }
   } else validateTag(target.build, '--build');
   const branch = branchFor(target);
-  if (branch === options.base) throw new UserError(`--base ${options.base} is the bot's own branch; bump never pushes to the base branch.`);
   const host = options.openPr
     ? (deps.host ?? createHost(options.host, options.env, { scrub: options.scrub, warn: options.log, retryBaseMs: options.retryBaseMs }))
     : undefined;
@@ -104,6 +105,8 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
   const gitDir = resolve(root, (await git.run(['rev-parse', '--git-common-dir'], { cwd: root })).trim());
   const check = await git.tryRun(['check-ref-format', '--branch', branch]);
   if (!check.ok) throw new UserError(`${branch} is not a valid branch name.`);
+  const base = options.base ?? (await remoteDefaultBranch(git, options.remote)) ?? DEFAULT_BASE;
+  if (branch === base) throw new UserError(`--base ${base} is the bot's own branch; bump never pushes to the base branch.`);
 
   // Fail on a bad token or repository before pushing anything.
   if (host) await host.findOpenRequest(branch);
@@ -111,7 +114,7 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
   // Bumps in this clone take turns; bumps from other clones race on the push lease instead.
   const lock = await acquireLock(join(gitDir, 'mw-gitops-bump.lock'), { timeoutMs: 10 * 60 * 1000 });
   try {
-    return await regenerate({ options, git, root, configRel, outRel, imagesLabel, branch, host, render });
+    return await regenerate({ options, base, git, root, configRel, outRel, imagesLabel, branch, host, render });
   } finally {
     await lock.release();
   }
@@ -119,6 +122,7 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
 
 interface Context {
   readonly options: BumpOptions;
+  readonly base: string;
   readonly git: Git;
   readonly root: string;
   readonly configRel: string;
@@ -149,7 +153,7 @@ function inside(root: string, path: string, flag: string): string {
 }
 
 async function regenerate(ctx: Context): Promise<BumpResult> {
-  const { options, git, branch } = ctx;
+  const { options, git, branch, base } = ctx;
   const id = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const refs = { base: `refs/mw-gitops/bump/${id}/base`, branch: `refs/mw-gitops/bump/${id}/branch` };
   const worktree = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-'));
@@ -157,9 +161,9 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
   try {
     for (let attempt = 1; ; attempt++) {
       // 1. Where the remote base and the bot branch are now.
-      const remote = await lsRemote(git, options.remote, [options.base, branch]);
-      if (!remote.has(options.base)) throw new UserError(`the remote ${options.remote} has no branch ${options.base} (--base).`);
-      const specs = [`+refs/heads/${options.base}:${refs.base}`, ...(remote.has(branch) ? [`+refs/heads/${branch}:${refs.branch}`] : [])];
+      const remote = await lsRemote(git, options.remote, [base, branch]);
+      if (!remote.has(base)) throw new UserError(`the remote ${options.remote} has no branch ${base} (--base).`);
+      const specs = [`+refs/heads/${base}:${refs.base}`, ...(remote.has(branch) ? [`+refs/heads/${branch}:${refs.branch}`] : [])];
       const fetched = await git.tryRun(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', options.remote, ...specs]);
       if (!fetched.ok) {
         if (attempt < MAX_ATTEMPTS) {
@@ -183,7 +187,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       // 3. Edit images.yaml.
       const imagesPath = join(worktree, ctx.configRel, 'images.yaml');
       const before = await readFile(imagesPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') throw new UserError(`${ctx.imagesLabel} does not exist on ${options.remote}/${options.base} (is --config-dir ${options.configDir} right?).`);
+        if (err.code === 'ENOENT') throw new UserError(`${ctx.imagesLabel} does not exist on ${options.remote}/${base} (is --config-dir ${options.configDir} right?).`);
         throw err;
       });
       const target = options.target;
@@ -204,13 +208,13 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       await git.run(['add', '--all', '--', `${ctx.configRel}/images.yaml`, ctx.outRel], { cwd: worktree });
       const tree = (await git.run(['write-tree'], { cwd: worktree })).trim();
       const title = requestTitle(edit.changes, target.kind === 'build' ? target.build : undefined);
-      const body = requestBody({ changes: edit.changes, before: oldIndex, after: newIndex, base: options.base, baseCommit: baseSha, build: target.kind === 'build' ? target.build : undefined });
+      const body = requestBody({ changes: edit.changes, before: oldIndex, after: newIndex, base, baseCommit: baseSha, build: target.kind === 'build' ? target.build : undefined });
       const rows = affectedImages(oldIndex, newIndex);
       const releases = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`)).size;
       const what = edit.changes.map((c) => `${c.flavour}: ${c.from} -> ${c.to}`).join('; ');
 
       if (branchSha && (await isRegeneration(git, branchSha, baseSha, tree))) {
-        options.log(`${branch} on ${options.remote} already carries ${what} on top of ${options.base}; no new commit`);
+        options.log(`${branch} on ${options.remote} already carries ${what} on top of ${base}; no new commit`);
         return await finish(ctx, { branchSha, pushed: false, branchAction: 'unchanged', title, body, changes: edit.changes, what, releases });
       }
       const message = commitMessage(title, edit.changes, releases, ctx.outRel);
@@ -243,6 +247,14 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
     await git.tryRun(['update-ref', '-d', refs.base]);
     await git.tryRun(['update-ref', '-d', refs.branch]);
   }
+}
+
+/** The branch the remote's HEAD names, if it names one that exists. */
+async function remoteDefaultBranch(git: Git, remote: string): Promise<string | undefined> {
+  const result = await git.tryRun(['ls-remote', '--symref', remote, 'HEAD']);
+  if (!result.ok) throw remoteError(remote, result.stderr);
+  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(result.stdout);
+  return m?.[1];
 }
 
 async function lsRemote(git: Git, remote: string, branches: readonly string[]): Promise<Map<string, string>> {
@@ -282,10 +294,10 @@ function commitMessage(title: string, changes: readonly ImageChange[], releases:
 
 /** The base already has these values: nothing to commit. Reports the open request, if any. */
 async function alreadyOnBase(ctx: Context, baseSha: string): Promise<BumpResult> {
-  const { options, branch } = ctx;
+  const { options, branch, base } = ctx;
   const target = options.target;
   const what = target.kind === 'build' ? `every flavour is already at build ${target.build}` : `${target.flavour} is already at ${target.tag}${target.digest ? ` (${target.digest})` : ''}`;
-  const summary = `${what} on ${options.remote}/${options.base}; nothing to do`;
+  const summary = `${what} on ${options.remote}/${base}; nothing to do`;
   options.log(summary);
   let request: HostRequest | null = null;
   if (ctx.host) {
@@ -310,11 +322,11 @@ interface Finish {
 }
 
 async function finish(ctx: Context, f: Finish): Promise<BumpResult> {
-  const { options, branch, git } = ctx;
+  const { options, branch, git, base: baseBranch } = ctx;
   const pushedWhat = f.pushed ? `pushed ${branch} (${f.branchSha.slice(0, 12)})` : `${branch} (${f.branchSha.slice(0, 12)}) unchanged`;
-  const base: Omit<BumpResult, 'request' | 'action' | 'summary'> = { branch, commit: f.branchSha, changes: f.changes, pushed: f.pushed };
+  const result: Omit<BumpResult, 'request' | 'action' | 'summary'> = { branch, commit: f.branchSha, changes: f.changes, pushed: f.pushed };
   if (!ctx.host) {
-    return { ...base, request: null, action: f.branchAction, summary: `${f.what}: ${pushedWhat}, ${f.releases} release${f.releases === 1 ? '' : 's'} change image` };
+    return { ...result, request: null, action: f.branchAction, summary: `${f.what}: ${pushedWhat}, ${f.releases} release${f.releases === 1 ? '' : 's'} change image` };
   }
   // Another run may have pushed a newer regeneration since: then its request update wins.
   const now = await lsRemote(git, options.remote, [branch]);
@@ -322,15 +334,15 @@ async function finish(ctx: Context, f: Finish): Promise<BumpResult> {
     options.log(`${branch} was regenerated by another bump meanwhile; leaving the request to it`);
     const found = await ctx.host.findOpenRequest(branch);
     const request = found.kind === 'found' ? { url: found.request.url, number: found.request.number } : null;
-    return { ...base, request, action: f.branchAction, summary: `${f.what}: ${pushedWhat}, since superseded by another bump` };
+    return { ...result, request, action: f.branchAction, summary: `${f.what}: ${pushedWhat}, since superseded by another bump` };
   }
-  const outcome = await openOrUpdateRequest(ctx.host, { branch, base: options.base, title: f.title, body: f.body, labels: options.labels });
+  const outcome = await openOrUpdateRequest(ctx.host, { branch, base: baseBranch, title: f.title, body: f.body, labels: options.labels });
   const action: BumpAction = outcome.action === 'created' ? 'created' : f.pushed || outcome.action === 'updated' ? 'updated' : 'unchanged';
   const verb = outcome.action === 'created' ? 'opened' : outcome.action === 'updated' ? 'updated' : 'left unchanged';
   const kind = ctx.host.provider === 'github' ? 'pull request' : 'merge request';
   const mark = ctx.host.provider === 'github' ? '#' : '!';
   return {
-    ...base,
+    ...result,
     request: { url: outcome.request.url, number: outcome.request.number },
     action,
     summary: `${f.what}: ${pushedWhat}; ${verb} ${kind} ${mark}${outcome.request.number} ${outcome.request.url}`,

@@ -20,7 +20,7 @@ interface BumpFlags {
   repository?: string;
   project?: string;
   labels?: string;
-  base: string;
+  base?: string;
   remote: string;
   configDir: string;
   out: string;
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--repository <owner/name>', 'GitHub repository, overriding GITHUB_REPOSITORY')
     .option('--project <group/project>', 'GitLab project path, overriding CI_PROJECT_PATH')
     .option('--labels <a,b>', 'comma-separated labels to add to the request', '')
-    .option('--base <branch>', 'the branch the bot branch is regenerated from and the request targets', 'main')
+    .option('--base <branch>', "the branch the bot branch is regenerated from and the request targets (default: the remote's default branch, else main)")
     .option('--remote <name>', 'the git remote to fetch the base from and push the branch to', 'origin')
     .option('--config-dir <dir>', 'directory holding images.yaml and deployments.yaml', DEFAULT_CONFIG_DIR)
     .option('--out <dir>', 'the rendered tree re-rendered by the bump', 'dist')

@@ -14,8 +14,11 @@ import { Octokit } from '@octokit/rest';
 import { UserError } from '../../config/errors.js';
 import type { Scrub } from '../secrets.js';
 import {
+  baseDiffers,
   contentDiffers,
+  decodeJson,
   missingLabels,
+  sameName,
   needsUpdate,
   type CreateResult,
   type FindResult,
@@ -85,14 +88,17 @@ export interface GitHubHostOptions extends RetryOptions {
 const Client = Octokit.plugin(retry, throttling);
 type Client = InstanceType<typeof Client>;
 
+/** The fields bump reads from a pull-request or pull-request-simple answer (all checked, none trusted). */
 interface PullLike {
-  number: number;
-  html_url: string;
-  title: string;
+  number?: number;
+  html_url?: string;
+  url?: string;
+  title?: string;
   body?: string | null;
-  labels: { name?: string }[];
-  head: { ref: string; repo: { full_name: string } | null };
-  base: { ref: string };
+  state?: string;
+  labels?: ({ name?: string } | string)[];
+  head?: { ref?: string; label?: string; repo?: { full_name?: string } | null };
+  base?: { ref?: string };
 }
 
 export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOptions = {}): GitHost {
@@ -122,15 +128,27 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     },
   });
 
-  const toRequest = (pull: PullLike): HostRequest => ({
-    number: pull.number,
-    url: pull.html_url,
-    title: pull.title,
-    body: pull.body ?? '',
-    labels: pull.labels.map((l) => l.name ?? '').filter((n) => n !== ''),
-    branch: pull.head.ref,
-    base: pull.base.ref,
-  });
+  const toRequest = (value: unknown): HostRequest => {
+    const pull = (value ?? {}) as PullLike;
+    if (typeof pull.number !== 'number') throw new Error(`GitHub answered with a pull request without a number: ${JSON.stringify(value).slice(0, 200)}`);
+    return {
+      number: pull.number,
+      url: pull.html_url ?? pull.url ?? '',
+      title: pull.title ?? '',
+      body: pull.body ?? '',
+      labels: (pull.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((n) => n !== ''),
+      branch: pull.head?.ref ?? '',
+      base: pull.base?.ref ?? '',
+    };
+  };
+  /** An open pull request from `branch` in this repository (fork heads and closed ones excluded). */
+  const isMine = (pull: PullLike, branch: string): boolean => {
+    if (pull.head?.ref !== branch) return false;
+    if (pull.state !== undefined && pull.state !== 'open') return false;
+    if (pull.head.repo?.full_name) return sameName(pull.head.repo.full_name, full);
+    if (pull.head.label) return sameName(pull.head.label, `${owner}:${branch}`);
+    return true;
+  };
 
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -141,11 +159,14 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
   };
 
   const findOpenRequest = async (branch: string): Promise<FindResult> => {
-    const pulls = await call(`listing open pull requests of ${full}`, () =>
-      octokit.paginate(octokit.rest.pulls.list, { owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 }),
+    // GitHub allows one open pull request per head and base, so one page is enough.
+    const { data } = await call(`listing open pull requests of ${full}`, () =>
+      octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 }),
     );
-    // The head filter is ignored by GitHub when malformed; check every answer ourselves.
-    const mine = pulls.find((p) => p.head.ref === branch && (p.head.repo?.full_name ?? '').toLowerCase() === full.toLowerCase());
+    const pulls = await decodeJson(data);
+    if (!Array.isArray(pulls)) throw new Error(`GitHub answered the pull request list of ${full} with something that is not a list`);
+    // GitHub ignores a malformed head filter; check every answer ourselves.
+    const mine = (pulls as PullLike[]).find((p) => isMine(p, branch));
     return mine ? { kind: 'found', request: toRequest(mine) } : { kind: 'none' };
   };
 
@@ -154,7 +175,9 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     const { data } = await call(`labelling pull request #${request.number} of ${full}`, () =>
       octokit.rest.issues.addLabels({ owner, repo, issue_number: request.number, labels: [...labels] }),
     );
-    return { ...request, labels: data.map((l) => l.name) };
+    const answer = await decodeJson(data);
+    const names = Array.isArray(answer) ? answer.map((l: { name?: string } | string) => (typeof l === 'string' ? l : (l?.name ?? ''))).filter((n) => n !== '') : [];
+    return { ...request, labels: [...new Set([...request.labels, ...labels, ...names])] };
   };
 
   return {
@@ -166,7 +189,7 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
       let created: HostRequest;
       try {
         const { data } = await octokit.rest.pulls.create({ owner, repo, head: content.branch, base: content.base, title: content.title, body: content.body });
-        created = toRequest(data);
+        created = toRequest(await decodeJson(data));
       } catch (err) {
         if (status(err) === 422 && /already exists/i.test(errorText(err))) {
           const found = await findOpenRequest(content.branch);
@@ -189,10 +212,10 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
             pull_number: existing.number,
             title: content.title,
             body: content.body,
-            ...(existing.base !== content.base ? { base: content.base } : {}),
+            ...(baseDiffers(existing, content) ? { base: content.base } : {}),
           }),
         );
-        request = toRequest(data);
+        request = toRequest(await decodeJson(data));
       }
       request = await addLabels(request, missingLabels(request, content));
       return { kind: 'updated', request };

@@ -14,6 +14,8 @@ import { Gitlab } from '@gitbeaker/rest';
 import { UserError } from '../../config/errors.js';
 import type { Scrub } from '../secrets.js';
 import {
+  baseDiffers,
+  decodeJson,
   missingLabels,
   needsUpdate,
   type CreateResult,
@@ -77,14 +79,18 @@ export interface GitLabHostOptions extends RetryOptions {
   readonly scrub?: Scrub;
 }
 
+/** The fields bump reads from a merge request answer (all checked, none trusted). */
 interface MergeRequestLike {
-  iid: number;
-  web_url: string;
-  title: string;
+  iid?: number;
+  web_url?: string;
+  title?: string;
   description?: string | null;
+  state?: string;
   labels?: unknown;
-  source_branch: string;
-  target_branch: string;
+  source_branch?: string;
+  target_branch?: string;
+  source_project_id?: number;
+  target_project_id?: number;
 }
 
 const RETRIED = new Set([500, 503, 504]);
@@ -96,15 +102,24 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
   const api = new Gitlab({ host: settings.host, token: settings.token });
   const project = settings.project;
 
-  const toRequest = (mr: MergeRequestLike): HostRequest => ({
-    number: mr.iid,
-    url: mr.web_url,
-    title: mr.title,
-    body: mr.description ?? '',
-    labels: Array.isArray(mr.labels) ? mr.labels.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? ''))).filter((n) => n !== '') : [],
-    branch: mr.source_branch,
-    base: mr.target_branch,
-  });
+  const toRequest = async (value: unknown): Promise<HostRequest> => {
+    const mr = ((await decodeJson(value)) ?? {}) as MergeRequestLike;
+    if (typeof mr.iid !== 'number') throw new Error(`GitLab answered with a merge request without an iid: ${JSON.stringify(mr).slice(0, 200)}`);
+    return {
+      number: mr.iid,
+      url: mr.web_url ?? '',
+      title: mr.title ?? '',
+      body: mr.description ?? '',
+      labels: Array.isArray(mr.labels) ? mr.labels.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? ''))).filter((n) => n !== '') : [],
+      branch: mr.source_branch ?? '',
+      base: mr.target_branch ?? '',
+    };
+  };
+  /** An open merge request from `branch` of this project (not from a fork). */
+  const isMine = (mr: MergeRequestLike, branch: string): boolean =>
+    mr.source_branch === branch &&
+    (mr.state === undefined || mr.state === 'opened') &&
+    (mr.source_project_id === undefined || mr.target_project_id === undefined || mr.source_project_id === mr.target_project_id);
 
   /** Runs `fn`, retrying server errors with 1, 4, 9 "seconds" of backoff; `before` runs before each retry. */
   const withRetry = async <T>(what: string, fn: () => Promise<T>, before?: () => Promise<T | undefined>): Promise<T> => {
@@ -125,11 +140,14 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
   };
 
   const findOpenRequest = async (branch: string): Promise<FindResult> => {
-    const mrs = (await withRetry(`listing open merge requests of ${project}`, () =>
-      api.MergeRequests.all({ projectId: project, sourceBranch: branch, state: 'opened', perPage: 100 }),
-    )) as unknown as MergeRequestLike[];
-    const mine = mrs.find((mr) => mr.source_branch === branch);
-    return mine ? { kind: 'found', request: toRequest(mine) } : { kind: 'none' };
+    const answer = await decodeJson(
+      await withRetry(`listing open merge requests of ${project}`, () =>
+        api.MergeRequests.all({ projectId: project, sourceBranch: branch, state: 'opened', perPage: 100, maxPages: 1 }),
+      ),
+    );
+    if (!Array.isArray(answer)) throw new Error(`GitLab answered the merge request list of ${project} with something that is not a list`);
+    const mine = (answer as MergeRequestLike[]).find((mr) => isMine(mr, branch));
+    return mine ? { kind: 'found', request: await toRequest(mine) } : { kind: 'none' };
   };
 
   return {
@@ -147,12 +165,12 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
         return await withRetry<CreateResult>(
           what,
           async () => {
-            const mr = (await api.MergeRequests.create(project, content.branch, content.base, content.title, {
+            const mr = await api.MergeRequests.create(project, content.branch, content.base, content.title, {
               description: content.body,
               removeSourceBranch: true,
               ...(content.labels.length > 0 ? { labels: content.labels.join(',') } : {}),
-            })) as unknown as MergeRequestLike;
-            return { kind: 'created', request: toRequest(mr) };
+            });
+            return { kind: 'created', request: await toRequest(mr) };
           },
           landed,
         );
@@ -170,15 +188,15 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
     async updateRequest(existing: HostRequest, content: RequestContent): Promise<UpdateResult> {
       if (!needsUpdate(existing, content)) return { kind: 'unchanged', request: existing };
       const add = missingLabels(existing, content);
-      const mr = (await withRetry(`updating merge request !${existing.number} of ${project}`, () =>
+      const mr = await withRetry(`updating merge request !${existing.number} of ${project}`, () =>
         api.MergeRequests.edit(project, existing.number, {
           title: content.title,
           description: content.body,
-          ...(existing.base !== content.base ? { targetBranch: content.base } : {}),
+          ...(baseDiffers(existing, content) ? { targetBranch: content.base } : {}),
           ...(add.length > 0 ? { addLabels: add.join(',') } : {}),
         }),
-      )) as unknown as MergeRequestLike;
-      return { kind: 'updated', request: toRequest(mr) };
+      );
+      return { kind: 'updated', request: await toRequest(mr) };
     },
   };
 }

@@ -79,7 +79,12 @@ export function needsUpdate(existing: HostRequest, content: RequestContent): boo
 
 /** Title, body or target branch differ (labels aside). */
 export function contentDiffers(existing: HostRequest, content: RequestContent): boolean {
-  return existing.title !== content.title || normalizeBody(existing.body) !== normalizeBody(content.body) || existing.base !== content.base;
+  return existing.title !== content.title || normalizeBody(existing.body) !== normalizeBody(content.body) || baseDiffers(existing, content);
+}
+
+/** The request targets another branch (unknown when the host did not say). */
+export function baseDiffers(existing: HostRequest, content: RequestContent): boolean {
+  return existing.base !== '' && existing.base !== content.base;
 }
 
 export function missingLabels(existing: HostRequest, content: RequestContent): string[] {
@@ -89,4 +94,25 @@ export function missingLabels(existing: HostRequest, content: RequestContent): s
 /** Hosts may turn \n into \r\n in stored bodies; compare without that difference. */
 function normalizeBody(body: string): string {
   return body.replace(/\r\n/g, '\n').trimEnd();
+}
+
+/**
+ * The JSON a client handed back. Both clients decode by content type; a server that forgets
+ * `content-type: application/json` gives a string (octokit) or a Blob (gitbeaker) instead.
+ */
+export async function decodeJson(value: unknown): Promise<unknown> {
+  let text: string | undefined;
+  if (typeof value === 'string') text = value;
+  else if (value instanceof Blob) text = await value.text();
+  else if (value instanceof ArrayBuffer) text = new TextDecoder().decode(value);
+  if (text === undefined) return value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`the API answered with something that is not JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+export function sameName(a: string | undefined | null, b: string): boolean {
+  return (a ?? '').toLowerCase() === b.toLowerCase();
 }

@@ -18,6 +18,8 @@ export interface LoggedRequest {
 export interface Reply {
   readonly status: number;
   readonly body?: unknown;
+  /** Sent as is, without a content-type (for servers that forget it). */
+  readonly text?: string;
   readonly headers?: Record<string, string>;
 }
 
@@ -71,10 +73,10 @@ export async function startServer(handler: Handler, defaultHeaders: Record<strin
           reply = { status: 500, body: { message: `fake server bug: ${(err as Error).message}` } };
         }
         logged.status = reply.status;
-        const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+        const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
         res.writeHead(reply.status, {
           ...defaultHeaders,
-          ...(reply.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+          ...(reply.body === undefined || reply.text !== undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
           ...reply.headers,
         });
         res.end(text);
