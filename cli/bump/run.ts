@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../config/errors.js';
+import { FlavourName } from '../../config/names.js';
 import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../render/images-edit.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
 import { affectedImages, requestBody, requestTitle } from '../../render/request-body.js';
@@ -82,7 +83,7 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
   if (target.kind === 'flavour') {
     validateTag(target.tag, '--tag');
     if (target.digest !== undefined) validateDigest(target.digest);
-    if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(target.flavour)) {
+    if (!FlavourName.safeParse(target.flavour).success) {
       throw new UserError(`--flavour ${JSON.stringify(target.flavour)} is not a flavour name (lower-case letters, digits, ".", "_" and "-").`);
     }
   } else validateTag(target.build, '--build');
