@@ -4,6 +4,7 @@ import type { Resources } from '../config/profile.js';
 import type { ResolvedRelease } from '../render/resolve.js';
 import { HashedConfigMap } from './hashed-config-map.js';
 import * as files from './release-config.js';
+import { policyExceptionsAnnotation } from '../validate/exceptions.js';
 
 export interface MediaWikiPodProps {
   readonly release: ResolvedRelease;
@@ -195,6 +196,12 @@ export class MediaWikiPod extends Construct {
       metadata: {
         labels: { ...labels, ...profile.podLabels },
         annotations: {
+          // The one documented departure from the restricted profile, scoped to the container.
+          ...(php.slowlogTimeout > 0
+            ? policyExceptionsAnnotation([
+                { rule: 'security-capabilities', container: `${prefix}-app`, reason: 'php-fpm slowlog (request_slowlog_timeout > 0) traces workers with ptrace, which needs SYS_PTRACE' },
+              ])
+            : {}),
           'prometheus.io/scrape_by_name': 'true',
           'envoyproxy.io/scrape': 'true',
           'envoyproxy.io/port': String(files.ENVOY_ADMIN_PORT),

@@ -82,9 +82,8 @@ const webBase: ServiceProfile = {
   maxSurge: '3%',
   maxUnavailable: '6%',
   egress: productionEgress,
-  policyExceptions: {
-    'restricted-security-context': 'php-fpm slowlog (request_slowlog_timeout > 0) needs the SYS_PTRACE capability',
-  },
+  // SYS_PTRACE for the php-fpm slowlog is declared on the app container itself (MediaWikiPod).
+  policyExceptions: {},
 };
 
 const apiResources = {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
-import { argoEnv, copyCheckout, linkNodeModules, readText, removeDir, repoRoot, runCli } from './generate-helpers.js';
+import { argoEnv, copyCheckout, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli } from './generate-helpers.js';
 
 interface IndexEntry {
   cluster: string;
@@ -208,3 +208,23 @@ describe("plugin.yaml's init in a copy without node_modules", () => {
   });
 });
 
+
+describe('the plugin image (what argocd/Containerfile copies) rendering a checkout elsewhere', () => {
+  test('its command loads (help lists generate) and generate renders the checkout, not the image copy', () => {
+    const image = imageInstall();
+    try {
+      const command = join(image, 'bin', 'mw-gitops.js');
+      const help = runCli(['--help'], image, argoEnv(), command);
+      expect(help.status).toBe(0);
+      expect(help.stdout.toString('utf8')).toMatch(/\bgenerate\b/);
+      // The image's constructs differ from the checkout's: the checkout's must win.
+      const pod = join(image, 'constructs', 'mediawiki-pod.ts');
+      writeFileSync(pod, readFileSync(pod, 'utf8').replace(/terminationGracePeriodSeconds: \d+/, 'terminationGracePeriodSeconds: 999'));
+      const run = runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command);
+      expect(run.status).toBe(0);
+      expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
+    } finally {
+      removeDir(image);
+    }
+  });
+});

@@ -31,6 +31,25 @@ export function linkNodeModules(dir: string): void {
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
 }
 
+/**
+ * What argocd/Containerfile installs in /opt/mw-gitops: its `COPY <src>... <dest>` lines applied
+ * to a temporary directory, plus the packages (linked). The command is `<dir>/bin/mw-gitops.js`.
+ */
+export function imageInstall(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-gitops-image-'));
+  const containerfile = readFileSync(join(repoRoot, 'argocd/Containerfile'), 'utf8');
+  for (const m of containerfile.matchAll(/^COPY (.+)$/gm)) {
+    const words = m[1].trim().split(/\s+/);
+    const dest = words.pop()!;
+    for (const src of words) {
+      const target = dest.endsWith('/') ? join(dir, dest, src) : join(dir, dest);
+      cpSync(join(repoRoot, src), target, { recursive: true });
+    }
+  }
+  linkNodeModules(dir);
+  return dir;
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
-import { App, Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { ClusterApplicationSet, DEFAULT_PLUGIN_NAME, type ApplicationSetRelease } from '../constructs/cluster-application-set.js';
 import { clusters, platform } from '../environments/index.js';
@@ -125,9 +125,9 @@ describe('ApplicationSet plugin mode', () => {
   const eqiad = clusters.find((c) => c.name === 'eqiad')!;
   const source = { repoURL: 'https://gitlab.wikimedia.org/repos/sre/mw-gitops.git', targetRevision: 'main', path: '.' };
   const synth = (cluster: typeof eqiad, plat: typeof platform): Obj => {
-    const app: App = Testing.app();
-    const chart = new ClusterApplicationSet(app, 'appset', { cluster, platform: plat, releases });
-    return (Testing.synth(chart) as Obj[])[0];
+    // Not Testing.app(): it leaves a temporary output directory behind.
+    const chart = new ClusterApplicationSet(new App({ outdir: '.' }), 'appset', { cluster, platform: plat, releases });
+    return (chart.toJson() as Obj[])[0];
   };
 
   test("a cluster with argocdSource: plugin gets Applications that render the source repository through the plugin", () => {

@@ -33,6 +33,8 @@ describe('resolveSelection: flags, plugin env, plugin parameters', () => {
   test('flags win over everything', () => {
     const env = { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', PARAM_MW_CLUSTER: 'codfw' };
     expect(resolveSelection(env, { cluster: 'staging', release: 'main' }).selection).toEqual({ cluster: 'staging', namespace: 'mw-web', release: 'main' });
+    // ... even over a bad or conflicting value they hide.
+    expect(resolveSelection({ ...env, ARGOCD_ENV_MW_RELEASE: 'Not A Label' }, { cluster: 'staging', release: 'main' }).selection.release).toBe('main');
   });
 
   test('plugin env and parameters that disagree are an error naming both', () => {

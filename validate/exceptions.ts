@@ -13,7 +13,7 @@
  * also come from the caller as ValidateOptions.policyExceptions.
  */
 import { RULE_GROUPS, ruleInfo } from './rules.js';
-import { asObj, type PathPart } from './objects.js';
+import { asObj, formatPath, type PathPart } from './objects.js';
 import type { PolicyException } from './types.js';
 
 export const POLICY_EXCEPTIONS_ANNOTATION = 'mw-gitops.wikimedia.org/policy-exceptions';
@@ -41,7 +41,7 @@ export function parseExceptions(meta: unknown, metaPath: readonly PathPart[]): {
   const problems: ExceptionProblem[] = [];
   const value = asObj(asObj(meta).annotations)[POLICY_EXCEPTIONS_ANNOTATION];
   if (value === undefined) return { exceptions, problems };
-  const field = `${[...metaPath, 'annotations'].join('.')}["${POLICY_EXCEPTIONS_ANNOTATION}"]`;
+  const field = formatPath([...metaPath, 'annotations', POLICY_EXCEPTIONS_ANNOTATION]);
   if (typeof value !== 'string') {
     problems.push({ field, message: `annotation ${POLICY_EXCEPTIONS_ANNOTATION} must be a string` });
     return { exceptions, problems };

@@ -320,7 +320,8 @@ export function pruneForInstances(node: SchemaNode, instances: readonly unknown[
 let ajvInstance: Ajv | undefined;
 function ajv(): Ajv {
   if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: false, verbose: false });
+    // No code optimisation pass: it doubles compile time and the validators run on a few hundred objects.
+    ajvInstance = new Ajv({ allErrors: true, strict: false, verbose: false, code: { optimize: false } });
     // ajv-formats is CommonJS: under NodeNext its default import is the module object.
     const mod = addFormatsModule as unknown as { default?: (ajv: Ajv) => Ajv };
     const addFormats = mod.default ?? (addFormatsModule as unknown as (ajv: Ajv) => Ajv);

@@ -91,14 +91,16 @@ export function resolveSelection(rawEnv: Readonly<Record<string, string | undefi
       [`PARAM_${name}`, env[`PARAM_${name}` as keyof typeof env]],
     ];
     const given = candidates.filter((c): c is [string, string] => c[1] !== undefined);
-    for (const [source, value] of given) {
+    const flagged = given.length > 0 && given[0][0].startsWith('--');
+    // A flag overrides the rest unseen; otherwise every given value must be sound.
+    for (const [source, value] of flagged ? given.slice(0, 1) : given) {
       if (!DnsLabel.safeParse(value).success) {
         throw new UserError(`${name} from ${source} is not a valid ${key} name: it must be a DNS label (lower-case letters, digits and "-")`);
       }
     }
     const fromEnv = given.find(([s]) => s.startsWith('ARGOCD_ENV_'));
     const fromParams = given.find(([s]) => !s.startsWith('ARGOCD_ENV_') && !s.startsWith('--'));
-    if (!given.some(([s]) => s.startsWith('--')) && fromEnv && fromParams && fromEnv[1] !== fromParams[1]) {
+    if (!flagged && fromEnv && fromParams && fromEnv[1] !== fromParams[1]) {
       throw new UserError(`${name} is "${fromEnv[1]}" in ${fromEnv[0]} but "${fromParams[1]}" in ${fromParams[0]}; set it in one place`);
     }
     if (given.length > 0) {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
 import { parseImages } from '../../config/images.js';
@@ -33,14 +35,16 @@ export async function runValidate(options: ValidateCommandOptions): Promise<Vali
 }
 
 async function registryFromConfig(configDir: string): Promise<string> {
-  let images;
+  const path = join(configDir, 'images.yaml');
+  const file = relative(process.cwd(), path) || path;
+  let text: string;
   try {
-    images = (await readConfigFiles(configDir)).images;
+    text = await readFile(path, 'utf8');
   } catch (err) {
-    if (err instanceof UserError) throw new UserError(`no image registry to check against: ${err.message}; pass --registry <host>.`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`no image registry to check against: ${file} does not exist; pass --registry <host> or --config-dir <dir>.`);
     throw err;
   }
-  return parseImages(images.file, images.text).registry;
+  return parseImages(file, text).registry;
 }
 
 export function register(program: Command): void {

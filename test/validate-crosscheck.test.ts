@@ -1,0 +1,124 @@
+/**
+ * An independent check of every object of the default render: Kubernetes kinds with
+ * kubernetes-models' own `.validate()`, Argo kinds with a plain ajv compile of the raw CRD
+ * schemas from ../shared/schemas (no pruning, no strict-field walk, none of validate/'s code).
+ * It must find nothing the validation pass let through; and where the pass rejects a broken
+ * object, so does this check.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parse } from 'yaml';
+import * as environments from '../environments/index.js';
+import { parseInputs } from '../render/inputs.js';
+import { renderProject } from '../render/render.js';
+import { profilePolicyExceptions, validateRender } from '../validate/index.js';
+import { CRD_FILES, findSharedSchemas } from '../validate/schemas/build.js';
+import { PROJECT } from './support/cli.js';
+
+const require = createRequire(import.meta.url);
+type Obj = Record<string, any>;
+
+const shared = findSharedSchemas(PROJECT);
+if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it: the cross-check needs the raw CRDs`);
+const sharedDir: string = shared;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+((addFormatsModule as unknown as { default?: (a: Ajv) => Ajv }).default ?? (addFormatsModule as unknown as (a: Ajv) => Ajv))(ajv);
+
+/** The raw openAPIV3Schema of each served version of each CRD, compiled on first use. */
+const crdSchemas = new Map<string, Obj>();
+for (const file of CRD_FILES) {
+  const crd = parse(readFileSync(join(sharedDir, file), 'utf8'));
+  for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
+}
+const crdValidators = new Map<string, ValidateFunction>();
+function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const key = `${apiVersion} ${kind}`;
+  const schema = crdSchemas.get(key);
+  if (!schema) return undefined;
+  if (!crdValidators.has(key)) crdValidators.set(key, ajv.compile(schema));
+  return crdValidators.get(key);
+}
+
+function kubernetesModel(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+  const modulePath = apiVersion === 'v1' ? `kubernetes-models/v1/${kind}` : `kubernetes-models/${apiVersion}/${kind}`;
+  try {
+    return require(modulePath)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The independent verdict on one object: undefined when valid, else the errors; 'no schema' when neither applies. */
+function independentCheck(obj: Obj): string | undefined | 'no schema' {
+  const crd = crdValidator(obj.apiVersion, obj.kind);
+  if (crd) return crd(obj) ? undefined : JSON.stringify(crd.errors);
+  const model = kubernetesModel(obj.apiVersion, obj.kind);
+  if (!model) return 'no schema';
+  try {
+    new model(obj).validate();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const inputs = parseInputs(
+  {
+    deployments: { file: 'deployments.yaml', text: readFileSync(join(PROJECT, 'environments/deployments.yaml'), 'utf8') },
+    images: { file: 'images.yaml', text: readFileSync(join(PROJECT, 'environments/images.yaml'), 'utf8') },
+  },
+  environments,
+);
+const render = renderProject(inputs);
+const options = { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) };
+
+test('every object of the default render passes the independent check, as it passes the validation pass', () => {
+  const pass = validateRender(render, options);
+  expect(pass.violations).toEqual([]);
+  const failures: { path: string; kind: string; name: string; errors: string }[] = [];
+  const unchecked = new Set<string>();
+  let checked = 0;
+  for (const file of render.files) {
+    for (const obj of file.objects as Obj[]) {
+      const verdict = independentCheck(obj);
+      if (verdict === 'no schema') unchecked.add(`${obj.apiVersion} ${obj.kind}`);
+      else if (verdict !== undefined) failures.push({ path: file.path, kind: obj.kind, name: obj.metadata?.name, errors: verdict });
+      else checked++;
+    }
+  }
+  expect(failures).toEqual([]);
+  // What neither schema covers is exactly what the pass names as not schema-validated.
+  expect([...unchecked].sort()).toEqual(pass.unvalidatedKinds);
+  expect(checked + render.files.flatMap((f) => f.objects).filter((o) => unchecked.has(`${o.apiVersion} ${o.kind}`)).length).toBe(pass.checkedObjects);
+  // Every kind of Argo object the render holds went through a raw CRD schema.
+  expect([...crdValidators.keys()].sort()).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1 ApplicationSet', 'argoproj.io/v1alpha1 Rollout']));
+});
+
+test('where the pass rejects a broken object on schema grounds, the independent check does too', () => {
+  const file = render.files.find((f) => f.path === 'eqiad/mw-web/main/manifest.yaml')!;
+  const breakages: [string, (objects: Obj[]) => void][] = [
+    ['a string weight', (o) => (o.find((x) => x.kind === 'Rollout')!.spec.strategy.canary.steps.find((s: Obj) => 'setWeight' in s).setWeight = '10')],
+    ['a string port', (o) => (o.find((x) => x.kind === 'Service')!.spec.ports[0].port = 'https')],
+    ['an unknown protocol', (o) => (o.find((x) => x.kind === 'NetworkPolicy')!.spec.ingress[0].ports[0].protocol = 'ICMP')],
+    ['a bad quantity in a Rollout pod', (o) => (o.find((x) => x.kind === 'Rollout')!.spec.template.spec.containers[0].resources.requests.cpu = 'lots')],
+  ];
+  for (const [name, breakIt] of breakages) {
+    const objects = structuredClone(file.objects) as Obj[];
+    breakIt(objects);
+    const files = render.files.map((f) => (f === file ? { path: f.path, objects } : f));
+    const pass = validateRender({ files, tree: render.tree }, options);
+    const schemaViolations = pass.violations.filter((v) => v.rule === 'schema');
+    expect({ name, passRejects: schemaViolations.length > 0 }).toEqual({ name, passRejects: true });
+    const rejectedByIndependent = objects.some((o) => {
+      const verdict = independentCheck(o);
+      return verdict !== undefined && verdict !== 'no schema';
+    });
+    // The Rollout's pod quantities are open in the CRD (preserve-unknown-fields): only the
+    // Kubernetes schema, which the pass applies to pod templates, catches them.
+    if (name !== 'a bad quantity in a Rollout pod') expect({ name, independentRejects: rejectedByIndependent }).toEqual({ name, independentRejects: true });
+  }
+});

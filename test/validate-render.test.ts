@@ -1,0 +1,135 @@
+/**
+ * The validation pass on real renders: the default render validates clean; a profile edit, a
+ * typo through a construct's escape hatch and a NodePort given twice each produce their own
+ * listed violation, `validate` exits 2 and leaves the tree as it was.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiObject, App } from 'cdk8s';
+import * as environments from '../environments/index.js';
+import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
+import { setRawJson } from '../constructs/raw-json.js';
+import { readTree, writeTreeAtomically } from '../cli/tree-io.js';
+import type { ServiceProfile } from '../config/profile.js';
+import { parseInputs, type ProjectInputs, type TypedConfig } from '../render/inputs.js';
+import { manifestText, renderProject, type RenderResult } from '../render/render.js';
+import { resolveRelease } from '../render/resolve.js';
+import { profilePolicyExceptions, validateRender, type ValidationResult } from '../validate/index.js';
+import { PROJECT, runCli, tempDir } from './support/cli.js';
+
+const files = () => ({
+  deployments: { file: 'environments/deployments.yaml', text: readFileSync(join(PROJECT, 'environments/deployments.yaml'), 'utf8') },
+  images: { file: 'environments/images.yaml', text: readFileSync(join(PROJECT, 'environments/images.yaml'), 'utf8') },
+});
+
+function inputsWith(editProfile: (p: ServiceProfile) => ServiceProfile = (p) => p): ProjectInputs {
+  const typed: TypedConfig = { ...environments, profiles: environments.profiles.map(editProfile) };
+  return parseInputs(files(), typed);
+}
+
+function validate(render: RenderResult, inputs: ProjectInputs): ValidationResult {
+  return validateRender(render, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+}
+
+let work: ReturnType<typeof tempDir>;
+beforeEach(() => (work = tempDir()));
+afterEach(() => work.cleanup());
+
+test('the default render validates clean, in memory and as written by synth', () => {
+  const inputs = inputsWith();
+  const result = validate(renderProject(inputs), inputs);
+  expect(result.violations).toEqual([]);
+  expect(result.checkedObjects).toBeGreaterThan(100);
+
+  const run = runCli(['validate']);
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(new RegExp(`^Checked ${result.checkedObjects} objects against 20 rules: no violations\\.\\n`));
+
+  const out = join(work.path, 'dist');
+  expect(runCli(['synth', '--out', out]).status).toBe(0);
+  const json = runCli(['validate', '--dist', out, '--json']);
+  expect(json.status).toBe(0);
+  const report = JSON.parse(json.stdout);
+  expect(report).toMatchObject({ ok: true, checkedObjects: result.checkedObjects, violations: [] });
+  expect(report.rules).toHaveLength(20);
+  expect(report.unvalidatedKinds).toEqual(['cert-manager.io/v1 Certificate']);
+});
+
+describe('each broken input produces its own listed violation, exit 2, and the tree stays as it was', () => {
+  // GIVEN three independent mistakes
+  // 1. a profile edited to drop a container's limits (mw-web's httpd),
+  // 2. a second release given the same NodePort (mw-api-int main takes mw-web main's 4450),
+  const inputs = inputsWith((p) => {
+    if (p.namespace === 'mw-web') return { ...p, resources: { ...p.resources, httpd: { requests: p.resources.httpd.requests } } };
+    if (p.namespace === 'mw-api-int') return { ...p, ports: { ...p.ports, main: { tls: 4450 } } };
+    return p;
+  });
+  const render = renderProject(inputs);
+  // 3. a typo added through the constructs' escape hatch (setRawJson on the eqiad mw-web main Service;
+  //    a cdk8s JSON patch would not even survive the binding's converter).
+  const target = 'eqiad/mw-web/main/manifest.yaml';
+  const spec = inputs.deployments.releases.find((r) => r.cluster === 'eqiad' && r.namespace === 'mw-web' && r.release === 'main')!;
+  const profile = inputs.profiles.find((p) => p.namespace === 'mw-web')!;
+  const cluster = inputs.clusters.find((c) => c.name === 'eqiad')!;
+  const chart = new MediaWikiRelease(new App({ outdir: '.' }), 'eqiad-mw-web-main', {
+    release: resolveRelease(spec, profile, cluster, inputs.platform, inputs.images, inputs.deployments.supervisionRules),
+  });
+  const service = chart.node.findAll().find((c) => c instanceof ApiObject && c.kind === 'Service') as ApiObject;
+  setRawJson(service, ['spec', 'externalTrafficPolcy'], 'Local');
+  const patched = chart.toJson() as Record<string, unknown>[];
+  const files = render.files.map((f) => (f.path === target ? { path: f.path, objects: patched } : f));
+  const tree = new Map(render.tree);
+  tree.set(target, manifestText(patched));
+  const broken = { ...render, files, tree };
+
+  test('validateRender lists all three', () => {
+    const result = validate(broken, inputs);
+    const rules = new Set(result.violations.map((v) => v.rule));
+    expect([...rules].sort()).toEqual(['node-port-unique', 'resources-memory-limit', 'unknown-field']);
+    expect(result.violations.filter((v) => v.rule === 'unknown-field').map((v) => v.message)).toEqual([
+      'Service mw-web/mediawiki-main-tls-service: unknown field "spec.externalTrafficPolcy"',
+    ]);
+    const limit = result.violations.find((v) => v.rule === 'resources-memory-limit' && v.object.path === target)!;
+    expect(limit.message).toBe('Rollout mw-web/mediawiki-main: container "mediawiki-main-httpd" has no memory limit (resources.limits.memory)');
+    const ports = result.violations.filter((v) => v.rule === 'node-port-unique' && v.object.path.startsWith('eqiad/'));
+    expect(ports.map((v) => v.object.path).sort()).toEqual(['eqiad/mw-api-int/main/manifest.yaml', 'eqiad/mw-web/main/manifest.yaml']);
+    expect(ports[0].message).toMatch(/nodePort 4450 is also used in cluster eqiad by Service mw-(web|api-int)\/mediawiki-main-tls-service/);
+  });
+
+  test('`validate --dist` exits 2, prints them grouped per object, and writes nothing', async () => {
+    const out = join(work.path, 'dist');
+    await writeTreeAtomically(out, tree);
+    const before = await readTree(out);
+    const run = runCli(['validate', '--dist', out]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/^Checked \d+ objects against 20 rules: \d+ violations in \d+ objects\./);
+    expect(run.stdout).toContain(
+      [
+        'eqiad/mw-web/main/manifest.yaml: Rollout mw-web/mediawiki-main',
+        '  [resources-memory-limit] container "mediawiki-main-httpd" has no memory limit (resources.limits.memory)',
+        '',
+        'eqiad/mw-web/main/manifest.yaml: Service mw-web/mediawiki-main-tls-service',
+        '  [unknown-field] unknown field "spec.externalTrafficPolcy"',
+        '  [node-port-unique] nodePort 4450 is also used in cluster eqiad by Service mw-api-int/mediawiki-main-tls-service (eqiad/mw-api-int/main/manifest.yaml)',
+      ].join('\n'),
+    );
+    expect(run.stderr).toMatch(/^mw-gitops: validation failed: \d+ violations in \d+ objects \(listed above\)\.\n$/);
+    const json = runCli(['validate', '--dist', out, '--json']);
+    expect(json.status).toBe(2);
+    const report = JSON.parse(json.stdout);
+    expect(report.ok).toBe(false);
+    expect(new Set(report.violations.map((v: { rule: string }) => v.rule))).toEqual(new Set(['node-port-unique', 'resources-memory-limit', 'unknown-field']));
+    expect(await readTree(out)).toEqual(before);
+  });
+});
+
+test('bad input to validate exits 2 with a clear message', () => {
+  const empty = runCli(['validate', '--dist', join(work.path, 'nothing')]);
+  expect(empty.status).toBe(2);
+  expect(empty.stderr).toMatch(/--dist .*nothing: no files there/);
+  const noRegistry = runCli(['validate', '--dist', join(PROJECT, 'dist'), '--config-dir', join(work.path, 'nowhere')]);
+  expect(noRegistry.status).toBe(2);
+  expect(noRegistry.stderr).toMatch(/no image registry to check against: .*nowhere\/images\.yaml does not exist; pass --registry <host>/);
+  expect(runCli(['validate', '--dist', join(PROJECT, 'dist'), '--config-dir', join(work.path, 'nowhere'), '--registry', 'docker-registry.discovery.wmnet']).status).toBe(0);
+});

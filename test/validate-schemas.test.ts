@@ -1,0 +1,35 @@
+/** The schema data committed under validate/schemas/ is a faithful, current extraction. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRD_KINDS } from '../validate/schema.js';
+import { CRD_FILES, build, extractCrd, findSharedSchemas, stripDescriptions } from '../validate/schemas/build.js';
+import { PROJECT } from './support/cli.js';
+
+const shared = findSharedSchemas(PROJECT);
+const dir = join(PROJECT, 'validate/schemas');
+
+test('regenerating validate/schemas from ../shared/schemas and kubernetes-models changes nothing', () => {
+  if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it`);
+  const { files } = build(shared);
+  for (const [name, content] of files) {
+    expect({ name, upToDate: readFileSync(join(dir, name), 'utf8') === content }).toEqual({ name, upToDate: true });
+  }
+  // SOURCES.md names the sha256 of each source as ../shared/schemas/SOURCES.md does.
+  const sharedSources = readFileSync(join(shared, 'SOURCES.md'), 'utf8');
+  for (const file of CRD_FILES) {
+    const { sha256 } = extractCrd(file, readFileSync(join(shared, file), 'utf8'));
+    expect(sharedSources).toContain(sha256);
+    expect(files.get('SOURCES.md')).toContain(sha256);
+  }
+});
+
+test('the CRD kinds the pass knows are the ones extracted', () => {
+  if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it`);
+  const extracted = CRD_FILES.map((f) => extractCrd(f, readFileSync(join(shared, f), 'utf8')));
+  expect(Object.fromEntries(extracted.map((c) => [`${c.group}/${c.version} ${c.kind}`, c.kind]))).toEqual(CRD_KINDS);
+});
+
+test('only descriptions are stripped, not fields called "description"', () => {
+  const schema = { description: 'doc', type: 'object', properties: { description: { type: 'string', description: 'doc' } }, items: { description: 'x', type: 'string' } };
+  expect(stripDescriptions(schema)).toEqual({ type: 'object', properties: { description: { type: 'string' } }, items: { type: 'string' } });
+});
