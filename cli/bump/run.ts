@@ -19,7 +19,7 @@ import { affectedImages, requestBody, requestTitle } from '../../render/request-
 import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '../hosts/index.js';
 import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
-import { createGit, GitCommandError, type Git } from './git.js';
+import { createGit, type Git } from './git.js';
 import { acquireLock } from '../lock.js';
 import { renderWithSynth, type RenderFn } from './render.js';
 
@@ -373,4 +373,3 @@ async function backoff(attempt: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 200 * attempt)));
 }
 
-export { GitCommandError };
