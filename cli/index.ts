@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   diff: () => import('./commands/diff.js'),
   publish: () => import('./commands/publish.js'),
   generate: () => import('./commands/generate.js'),
+  bump: () => import('./commands/bump.js'),
 };
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {

@@ -1,0 +1,130 @@
+/**
+ * A throw-away copy of the project's source repository for bump tests: a bare `origin.git` on
+ * disk and a clone `src` holding a copy of the real environments/ and a dist/ rendered from it,
+ * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
+ * the machine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderWithSynth } from '../../cli/bump/render.js';
+import { readTree, treesEqual } from '../../cli/tree-io.js';
+
+export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(PROJECT, 'bin', 'mw-gitops.js');
+
+export const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Test Bot',
+  GIT_AUTHOR_EMAIL: 'test-bot@example.org',
+  GIT_COMMITTER_NAME: 'Test Bot',
+  GIT_COMMITTER_EMAIL: 'test-bot@example.org',
+};
+
+/** The comment the fixture puts directly above publish-83's tag; bump must keep it. */
+export const TAG_COMMENT = '    # Built by the train pipeline; bump edits the line below.';
+
+export interface SourceRepo {
+  readonly dir: string;
+  readonly origin: string;
+  readonly src: string;
+  /** A clean environment for the CLI: PATH, HOME, identity; no tokens from the machine. */
+  readonly env: NodeJS.ProcessEnv;
+  git(args: readonly string[], cwd?: string): string;
+  /** Another clone of origin (a second bot on another machine). */
+  clone(name: string): string;
+  /** The file at `ref` in origin. */
+  show(ref: string, path: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** The pristine fixture, built once per test file and copied for each test. */
+let template: Promise<string> | undefined;
+
+async function buildTemplate(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-template-'));
+  const env = gitEnv(dir);
+  const git = (args: readonly string[], cwd: string) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const src = join(dir, 'src');
+  git(['init', '--quiet', '--bare', '--initial-branch=main', join(dir, 'origin.git')], dir);
+  git(['init', '--quiet', '--initial-branch=main', src], dir);
+  await cp(join(PROJECT, 'environments'), join(src, 'environments'), { recursive: true });
+  const imagesPath = join(src, 'environments', 'images.yaml');
+  const images = await readFile(imagesPath, 'utf8');
+  const withComment = images.replace(/^(  publish-83:\n)(    tag: )/m, `$1${TAG_COMMENT}\n$2`);
+  if (withComment === images) throw new Error('fixture: could not place the comment above publish-83.tag');
+  await writeFile(imagesPath, withComment);
+  await renderWithSynth({ configDir: join(src, 'environments'), out: join(src, 'dist'), configName: 'environments' });
+  git(['add', '--all'], src);
+  git(['commit', '--quiet', '-m', 'Source repository fixture'], src);
+  // A relative URL, so copies of the template point at their own origin.git.
+  git(['remote', 'add', 'origin', '../origin.git'], src);
+  git(['push', '--quiet', 'origin', 'main'], src);
+  return dir;
+}
+
+/** Removes the shared template; call from afterAll. */
+export async function removeTemplate(): Promise<void> {
+  if (template) await rm(await template, { recursive: true, force: true });
+  template = undefined;
+}
+
+function gitEnv(home: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: home, TMPDIR: process.env.TMPDIR, GIT_CONFIG_NOSYSTEM: '1', ...IDENTITY };
+}
+
+export async function createSourceRepo(): Promise<SourceRepo> {
+  template ??= buildTemplate();
+  const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-test-'));
+  await cp(await template, dir, { recursive: true });
+  const origin = join(dir, 'origin.git');
+  const src = join(dir, 'src');
+  const env = gitEnv(dir);
+  const git = (args: readonly string[], cwd = src) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    dir,
+    origin,
+    src,
+    env,
+    git,
+    clone(name: string) {
+      const path = join(dir, name);
+      git(['clone', '--quiet', origin, path], dir);
+      return path;
+    },
+    show: (ref, path) => git(['show', `${ref}:${path}`], origin),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the installed command (bin/mw-gitops.js) as a child process. */
+export function runCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Whether `branch` in origin is consistent: its dist/ is exactly the render of its environments/. */
+export async function branchIsConsistent(repo: SourceRepo, branch: string): Promise<boolean> {
+  const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-check-'));
+  try {
+    repo.git(['clone', '--quiet', '--branch', branch, repo.origin, join(dir, 'co')], dir);
+    await renderWithSynth({ configDir: join(dir, 'co', 'environments'), out: join(dir, 'render'), configName: 'environments' });
+    return treesEqual(await readTree(join(dir, 'co', 'dist')), await readTree(join(dir, 'render')));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
