@@ -54,6 +54,9 @@ async function cold(): Promise<Record<string, unknown>> {
   const [, validateMs] = await timed(() => validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) }));
   const [, writeMs] = await timed(() => writeTreeAtomically(join(out, 'first'), result.tree));
   Object.assign(first, { parse: parseMs, render: renderMs, validate: validateMs, write: writeMs });
+  // How much of the first validation is ajv compiling CRD schemas (validate/schema.ts keeps count).
+  const schema = (await import('../validate/schema.js')) as { compileStats?: { compiled: number; ms: number } };
+  const ajvCompile = schema.compileStats ? { ajvCompileMs: schema.compileStats.ms, ajvCompiled: schema.compileStats.compiled } : {};
   const firstSynthMs = parseMs + renderMs + validateMs + writeMs;
   const [, secondSynthMs] = await timed(() => synth.runSynth({ configDir: join(ROOT, 'environments'), out: join(out, 'second') }));
   return {
@@ -62,6 +65,7 @@ async function cold(): Promise<Record<string, unknown>> {
     importTotalMs: Object.values(imports).reduce((a, b) => a + b, 0),
     firstSynthMs,
     first,
+    ...ajvCompile,
     secondSynthMs,
     maxRssKb: process.resourceUsage().maxRSS,
   };

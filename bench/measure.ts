@@ -333,6 +333,9 @@ interface ColdData {
   readonly firstSynthMs: number;
   /** The first synth's steps: parse, render, validate, write. */
   readonly first: Record<string, number>;
+  /** ajv compile time and count of CRD validators during the first validation, when validate/schema.ts reports them. */
+  readonly ajvCompileMs?: number;
+  readonly ajvCompiled?: number;
   readonly secondSynthMs: number;
   readonly maxRssKb: number;
 }
@@ -357,6 +360,9 @@ export async function measureCold(s: BenchSettings, scratch: string): Promise<Me
   figures['cold.firstSynth'] = figure('cold', 'fresh process: first synth (cold JIT), runSynth step by step', runs.map((r) => r.firstSynthMs), 'ms');
   for (const step of Object.keys(runs[0].first)) {
     figures[`cold.first.${step}`] = figure('cold', `  ${step}`, runs.map((r) => r.first[step]), 'ms');
+    if (step === 'validate' && runs.every((r) => r.ajvCompileMs !== undefined)) {
+      figures['cold.first.ajvCompile'] = figure('cold', `    of which ajv compiling ${runs[0].ajvCompiled} CRD validators`, runs.map((r) => r.ajvCompileMs!), 'ms');
+    }
   }
   figures['cold.secondSynth'] = figure('cold', 'fresh process: second runSynth', runs.map((r) => r.secondSynthMs), 'ms');
 

@@ -101,7 +101,7 @@ export function formatTable(r: TableInput): string {
     '',
     ...lines,
     '',
-    `targets (medians of wall time${m.loadStart > m.nproc ? `; the machine was busy (load ${m.loadStart.toFixed(1)} on ${m.nproc} cores), so cpu time is the better guide to an idle run` : ''}):`,
+    `targets (medians of wall time${m.loadStart > m.nproc ? `; the machine was busy (load ${m.loadStart.toFixed(1)} on ${m.nproc} cores): wall times include waiting for a core, the cpu time beside them is steadier` : ''}):`,
     ...r.targets.map((t) => {
       const limit = `${t.op} ${formatValue(t.limit, t.unit)}`;
       const status = t.status === 'pass' ? 'PASS' : t.status === 'miss' ? 'MISS' : 'n/a ';
