@@ -6,10 +6,14 @@ import type { SourceFile } from '../render/inputs.js';
 
 export const DEFAULT_CONFIG_DIR = 'environments';
 
-export async function readConfigFiles(configDir: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
+/**
+ * `displayDir` names the directory in messages (e.g. `environments` for a temporary checkout);
+ * by default files are named relative to the working directory.
+ */
+export async function readConfigFiles(configDir: string, displayDir?: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
   const read = async (name: string): Promise<SourceFile> => {
     const path = join(configDir, name);
-    const file = relative(process.cwd(), path) || path;
+    const file = displayDir !== undefined ? `${displayDir}/${name}` : relative(process.cwd(), path) || path;
     try {
       return { file, text: await readFile(path, 'utf8') };
     } catch (err) {

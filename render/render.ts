@@ -94,7 +94,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     })),
   };
   entries.push(['releases.json', `${JSON.stringify(index, null, 2)}\n`]);
-  entries.push(['README.md', renderReadme(index, inputs.deployments.file, inputs.images.file)]);
+  entries.push(['README.md', renderReadme(index, stableName(inputs.deployments.file), stableName(inputs.images.file))]);
 
   const warnings = index.unmanaged.length
     ? [`skipped ${index.unmanaged.length} namespace${index.unmanaged.length > 1 ? 's' : ''} without a service profile (listed as unmanaged in README.md): ${index.unmanaged.map((u) => u.namespace).join(', ')}`]
@@ -132,4 +132,9 @@ function indexEntry(r: ResolvedRelease): ReleaseIndexEntry {
     nodePorts: r.ports ? [r.ports.tls, ...(r.ports.http !== undefined ? [r.ports.http] : [])] : [],
     path: `${spec.cluster}/${spec.namespace}/${spec.release}/manifest.yaml`,
   };
+}
+
+/** The config file as `<dir>/<file>`, whatever the working directory: rendered bytes must not depend on it. */
+function stableName(file: string): string {
+  return file.split(/[\\/]/).filter((part) => part && part !== '.' && part !== '..').slice(-2).join('/');
 }

@@ -89,3 +89,11 @@ test('npx cdk8s synth renders the same tree', async () => {
   const viaCdk8s = await readTree(out);
   expect(viaCdk8s).toEqual(await readTree(join(PROJECT, 'dist')));
 });
+
+test('the rendered bytes do not depend on the working directory', async () => {
+  const here = join(work.path, 'from-project');
+  const elsewhere = join(work.path, 'from-elsewhere');
+  expect(runCli(['synth', '--out', here]).status).toBe(0);
+  expect(runCli(['synth', '--config-dir', join(PROJECT, 'environments'), '--out', elsewhere], { cwd: work.path }).status).toBe(0);
+  expect(await readTree(elsewhere)).toEqual(await readTree(here));
+});

@@ -10,6 +10,8 @@ import { formatReport, profilePolicyExceptions, validateRender } from '../../val
 export interface SynthOptions {
   readonly configDir: string;
   readonly out: string;
+  /** How messages name the config directory; @default - relative to the working directory */
+  readonly configName?: string;
 }
 
 export interface SynthResult extends RenderResult {
@@ -19,7 +21,7 @@ export interface SynthResult extends RenderResult {
 
 /** Reads the config, renders everything and replaces `out` with the result (atomically). */
 export async function runSynth(options: SynthOptions): Promise<SynthResult> {
-  const inputs = parseInputs(await readConfigFiles(options.configDir), environments);
+  const inputs = parseInputs(await readConfigFiles(options.configDir, options.configName), environments);
   const result = renderProject(inputs);
   // Nothing is written unless every object passes the schemas, strict fields and policy.
   const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
