@@ -49,14 +49,16 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     managed.push(resolveRelease(spec, profile, clusters.get(spec.cluster)!, inputs.platform, inputs.images, inputs.deployments.supervisionRules));
   }
 
-  const app = new App({ outdir: '.' });
+  // One App per chart: cdk8s validates every construct of the App on each chart.toJson(), so a
+  // shared App makes each release pay for all the releases before it.
+  const app = () => new App({ outdir: '.' });
   const files: RenderedFile[] = [];
   const entries: [string, string][] = [];
   for (const release of managed) {
     if (options.only && !options.only(release.spec)) continue;
     const { cluster, namespace, release: name } = release.spec;
     const path = `${cluster}/${namespace}/${name}/manifest.yaml`;
-    const chart = new MediaWikiRelease(app, `${cluster}-${namespace}-${name}`, { release });
+    const chart = new MediaWikiRelease(app(), `${cluster}-${namespace}-${name}`, { release });
     const objects = chartObjects(chart);
     files.push({ path, objects });
     entries.push([path, manifestText(objects)]);
@@ -64,7 +66,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
   for (const cluster of inputs.clusters) {
     const releases = managed.filter((r) => r.spec.cluster === cluster.name);
     if (releases.length === 0) continue;
-    const chart = new ClusterApplicationSet(app, `argocd-${cluster.name}`, {
+    const chart = new ClusterApplicationSet(app(), `argocd-${cluster.name}`, {
       cluster,
       platform: inputs.platform,
       releases: releases.map((r) => ({
