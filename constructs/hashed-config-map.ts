@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
-import { KubeConfigMap } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { kubeObject } from './kube-object.js';
 
 export interface HashedConfigMapProps {
   /** The name before the hash suffix, e.g. `mediawiki-main-httpd-sites-config`. */
@@ -22,7 +23,9 @@ export class HashedConfigMap extends Construct {
     const hash = createHash('sha256');
     for (const key of keys) hash.update(`${key}\0${props.data[key]}\0`);
     this.name = `${props.baseName}-${hash.digest('hex').slice(0, 10)}`;
-    new KubeConfigMap(this, 'Resource', {
+    kubeObject<IConfigMap>(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: { name: this.name, labels: { ...props.labels } },
       data: Object.fromEntries(keys.map((k) => [k, props.data[k]])),
     });

@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDaemonSet, type PodTemplateSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { kubeObject } from './kube-object.js';
 
 export interface MediaWikiDaemonSetProps {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly selector: Readonly<Record<string, string>>;
-  readonly template: PodTemplateSpec;
+  readonly template: IPodTemplateSpec;
 }
 
 /**
@@ -15,11 +17,13 @@ export interface MediaWikiDaemonSetProps {
 export class MediaWikiDaemonSet extends Construct {
   constructor(scope: Construct, id: string, props: MediaWikiDaemonSetProps) {
     super(scope, id);
-    new KubeDaemonSet(this, 'Resource', {
+    kubeObject<IDaemonSet>(this, 'Resource', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: {
         selector: { matchLabels: { ...props.selector } },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: IntOrString.fromNumber(1) } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
         template: props.template,
       },
     });

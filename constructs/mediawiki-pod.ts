@@ -1,5 +1,11 @@
 import { Construct } from 'constructs';
-import { IntOrString, Quantity, type Container, type EnvVar, type PodTemplateSpec, type ResourceRequirements, type SecurityContext, type Volume, type VolumeMount } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IContainer as Container } from 'kubernetes-models/v1/Container';
+import type { IEnvVar as EnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { IPodTemplateSpec as PodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import type { IResourceRequirements as ResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
+import type { ISecurityContext as SecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import type { IVolume as Volume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount as VolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { Resources } from '../config/profile.js';
 import type { ResolvedRelease } from '../render/resolve.js';
 import { HashedConfigMap } from './hashed-config-map.js';
@@ -108,8 +114,8 @@ export class MediaWikiPod extends Construct {
           { name: 'httpd', containerPort: files.HTTPD_PORT },
           { name: 'php-metrics', containerPort: files.PHP_METRICS_PORT },
         ],
-        livenessProbe: { tcpSocket: { port: intOrString('httpd') } },
-        readinessProbe: { httpGet: { path: '/healthz', port: intOrString('php-metrics') } },
+        livenessProbe: { tcpSocket: { port: ('httpd') } },
+        readinessProbe: { httpGet: { path: '/healthz', port: ('php-metrics') } },
         lifecycle: { preStop: { exec: { command: ['/bin/sleep', '8'] } } },
         resources: resources(profile.resources.httpd),
         securityContext: restricted(),
@@ -146,8 +152,8 @@ export class MediaWikiPod extends Construct {
           imagePullPolicy: 'IfNotPresent',
           args: ['--port', String(files.MCROUTER_PORT), '--route-prefix', `/${release.cluster.datacenter}/mw`, '--config', `file:/etc/mcrouter/config.json`],
           ports: [{ name: 'mcrouter', containerPort: files.MCROUTER_PORT }],
-          livenessProbe: { tcpSocket: { port: intOrString('mcrouter') } },
-          readinessProbe: { tcpSocket: { port: intOrString('mcrouter') } },
+          livenessProbe: { tcpSocket: { port: ('mcrouter') } },
+          readinessProbe: { tcpSocket: { port: ('mcrouter') } },
           resources: resources(profile.resources.mcrouter),
           securityContext: restricted(),
           volumeMounts: [{ name: mountConfig('mcrouter-config', mcrouterConfig(release)), mountPath: '/etc/mcrouter', readOnly: true }],
@@ -164,8 +170,8 @@ export class MediaWikiPod extends Construct {
         { name: 'tls', containerPort: release.tlsPort },
         { name: 'envoy-admin', containerPort: files.ENVOY_ADMIN_PORT },
       ],
-      livenessProbe: { tcpSocket: { port: intOrString('tls') } },
-      readinessProbe: { httpGet: { path: '/healthz', port: intOrString('envoy-admin') } },
+      livenessProbe: { tcpSocket: { port: ('tls') } },
+      readinessProbe: { httpGet: { path: '/healthz', port: ('envoy-admin') } },
       lifecycle: { preStop: { exec: { command: ['/bin/drain-envoy.sh'] } } },
       resources: resources(profile.resources.tlsProxy),
       securityContext: restricted(),
@@ -226,7 +232,7 @@ function envList(values: Record<string, string>): EnvVar[] {
 
 function resources(r: Resources): ResourceRequirements {
   const quantities = (q: Record<string, string | undefined>) =>
-    Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Quantity.fromString(v!)]));
+    Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
   return { requests: quantities(r.requests), ...(r.limits ? { limits: quantities(r.limits) } : {}) };
 }
 
@@ -246,8 +252,8 @@ function exporter(name: string, portName: string, image: string, port: number, r
     image,
     imagePullPolicy: 'IfNotPresent',
     ports: [{ name: portName, containerPort: port }],
-    livenessProbe: { tcpSocket: { port: intOrString(portName) } },
-    readinessProbe: { httpGet: { path: '/metrics', port: intOrString(portName) } },
+    livenessProbe: { tcpSocket: { port: portName } },
+    readinessProbe: { httpGet: { path: '/metrics', port: portName } },
     resources: resources(r),
     securityContext: restricted(),
   };
@@ -259,9 +265,4 @@ function mcrouterConfig(release: ResolvedRelease): Record<string, string> {
     route: { type: 'PrefixSelectorRoute', policies: {}, wildcard: `PoolRoute|${release.cluster.datacenter}-servers` },
   };
   return { 'config.json': `${JSON.stringify(config, null, 2)}\n` };
-}
-
-
-function intOrString(port: string): IntOrString {
-  return IntOrString.fromString(port);
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { toJson_PodTemplateSpec, type PodTemplateSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { Rollout, RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable } from '../imports/rollout-argoproj.io.js';
 import type { CanaryStep } from './canary-step.js';
 import { setRawJson } from './raw-json.js';
@@ -10,7 +10,7 @@ export interface MediaWikiRolloutProps {
   /** Pods are selected by these labels (app + release, as today). */
   readonly selector: Readonly<Record<string, string>>;
   readonly replicas: number;
-  readonly template: PodTemplateSpec;
+  readonly template: IPodTemplateSpec;
   readonly steps: readonly CanaryStep[];
   /** Basic canary arithmetic (no traffic router): surge and unavailability while stepping. */
   readonly maxSurge: string;
@@ -45,8 +45,8 @@ export class MediaWikiRollout extends Construct {
       },
     });
     // The generated Rollout types re-declare the whole pod spec; the pod is built once with the
-    // core Kubernetes types (shared with the DaemonSet) and placed here as JSON.
-    setRawJson(rollout, ['spec', 'template'], toJson_PodTemplateSpec(props.template));
+    // core Kubernetes types (shared with the DaemonSet) and placed here as it is.
+    setRawJson(rollout, ['spec', 'template'], props.template);
   }
 }
 

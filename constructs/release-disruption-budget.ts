@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { kubeObject } from './kube-object.js';
 
 export interface ReleaseDisruptionBudgetProps {
   readonly name: string;
@@ -13,8 +14,10 @@ export interface ReleaseDisruptionBudgetProps {
 export class ReleaseDisruptionBudget extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseDisruptionBudgetProps) {
     super(scope, id);
-    const value = props.maxUnavailable.endsWith('%') ? IntOrString.fromString(props.maxUnavailable) : IntOrString.fromNumber(Number(props.maxUnavailable));
-    new KubePodDisruptionBudget(this, 'Resource', {
+    const value = props.maxUnavailable.endsWith('%') ? props.maxUnavailable : Number(props.maxUnavailable);
+    kubeObject<IPodDisruptionBudget>(this, 'Resource', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: { maxUnavailable: value, selector: { matchLabels: { ...props.selector } } },
     });

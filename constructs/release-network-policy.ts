@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
+import { kubeObject } from './kube-object.js';
 import type { EgressRule } from '../config/profile.js';
 
 export interface ReleaseNetworkPolicyProps {
@@ -15,16 +17,18 @@ export interface ReleaseNetworkPolicyProps {
 export class ReleaseNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseNetworkPolicyProps) {
     super(scope, id);
-    const egress: NetworkPolicyEgressRule[] = props.egress.map((rule) => ({
+    const egress: INetworkPolicyEgressRule[] = props.egress.map((rule) => ({
       to: rule.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-      ports: rule.ports.map((p) => ({ protocol: p.protocol, port: IntOrString.fromNumber(p.port), ...(p.endPort ? { endPort: p.endPort } : {}) })),
+      ports: rule.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort ? { endPort: p.endPort } : {}) })),
     }));
-    new KubeNetworkPolicy(this, 'Resource', {
+    kubeObject<INetworkPolicy>(this, 'Resource', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: {
         podSelector: { matchLabels: { ...props.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ ports: [...new Set(props.ingressPorts)].sort((a, b) => a - b).map((port) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) })) }],
+        ingress: [{ ports: [...new Set(props.ingressPorts)].sort((a, b) => a - b).map((port) => ({ protocol: 'TCP', port })) }],
         egress,
       },
     });

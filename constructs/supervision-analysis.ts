@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Quantity, toJson_JobSpec } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
 import type { Stage, SupervisionCheck } from '../config/model.js';
 import type { Resources } from '../config/profile.js';
@@ -89,11 +89,10 @@ function logstashMetric(name: string, props: SupervisionAnalysisProps, threshold
 }
 
 function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[]): Record<string, unknown> {
-  const quantities = (q: Record<string, string | undefined>) =>
-    Object.fromEntries(Object.entries(q).flatMap(([k, v]) => (v === undefined ? [] : [[k, Quantity.fromString(v)]])));
+  const quantities = (q: Record<string, string | undefined>) => Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
   const { requests, limits } = props.commandsResources;
   return {
-    spec: toJson_JobSpec({
+    spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: 900,
       template: {
@@ -114,6 +113,6 @@ function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[
           ],
         },
       },
-    }),
+    } satisfies IJobSpec,
   };
 }

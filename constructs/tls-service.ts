@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeService } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { kubeObject } from './kube-object.js';
 
 export interface NodePortServiceProps {
   readonly name: string;
@@ -22,7 +23,9 @@ export class NodePortService extends Construct {
   constructor(scope: Construct, id: string, props: NodePortServiceProps) {
     super(scope, id);
     const local = props.trafficPolicy === 'Local';
-    new KubeService(this, 'Resource', {
+    kubeObject<IService>(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: {
         type: 'NodePort',
@@ -33,10 +36,10 @@ export class NodePortService extends Construct {
             protocol: 'TCP',
             port: props.port,
             nodePort: props.port,
-            targetPort: typeof props.targetPort === 'number' ? IntOrString.fromNumber(props.targetPort) : IntOrString.fromString(props.targetPort),
+            targetPort: props.targetPort,
           },
         ],
-        ...(local ? { externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' } : {}),
+        ...(local ? { externalTrafficPolicy: 'Local' as const, internalTrafficPolicy: 'Local' as const } : {}),
       },
     });
   }
