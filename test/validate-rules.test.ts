@@ -75,7 +75,16 @@ const cases: [string, (t: Any[]) => void, Partial<ReturnType<typeof brief>>, Reg
   ['resources-requests', (t) => delete main(t, 'AnalysisTemplate').spec.metrics[1].provider.job.spec.template.spec.containers[0].resources.requests.memory, { kind: 'AnalysisTemplate' }, /container "check" requests no memory/],
   ['resources-memory-limit', (t) => delete httpdContainer(t).resources.limits, { kind: 'Rollout', field: 'spec.template.spec.containers[1].resources.limits.memory' }, /container "mediawiki-main-httpd" has no memory limit/],
   ['probes', (t) => delete httpdContainer(t).readinessProbe, { kind: 'Rollout', field: 'spec.template.spec.containers[1].readinessProbe' }, /serving container "mediawiki-main-httpd" \(it has ports\) has no readinessProbe/],
-  ['security-run-as-non-root', (t) => delete main(t, 'Rollout').spec.template.spec.securityContext.runAsNonRoot, {}, /^$/], // placeholder, replaced below
+  // With the pod-level field gone as well, the container inherits nothing.
+  [
+    'security-run-as-non-root',
+    (t) => {
+      delete main(t, 'Rollout').spec.template.spec.securityContext.runAsNonRoot;
+      delete appContainer(t).securityContext.runAsNonRoot;
+    },
+    { field: 'spec.template.spec.containers[0].securityContext.runAsNonRoot' },
+    /container "mediawiki-main-app" does not set runAsNonRoot: true/,
+  ],
   ['security-run-as-non-root', (t) => (appContainer(t).securityContext.runAsNonRoot = false), { field: 'spec.template.spec.containers[0].securityContext.runAsNonRoot' }, /does not set runAsNonRoot: true/],
   ['security-run-as-non-root', (t) => (main(t, 'Rollout').spec.template.spec.securityContext.runAsUser = 0), { field: 'spec.template.spec.containers[0].securityContext.runAsUser' }, /runs as user 0/],
   ['security-privilege-escalation', (t) => delete httpdContainer(t).securityContext.allowPrivilegeEscalation, { field: 'spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation' }, /does not set allowPrivilegeEscalation: false/],
@@ -113,16 +122,6 @@ const cases: [string, (t: Any[]) => void, Partial<ReturnType<typeof brief>>, Reg
     { kind: 'Application', field: 'spec.source.path' },
     /points at path "eqiad\/mw-web\/gone", which is not in the rendered tree/,
   ],
-];
-// The run-as-non-root case with the pod-level field removed: both containers inherit nothing.
-cases[cases.findIndex((c) => c[0] === 'security-run-as-non-root')] = [
-  'security-run-as-non-root',
-  (t) => {
-    delete main(t, 'Rollout').spec.template.spec.securityContext.runAsNonRoot;
-    delete appContainer(t).securityContext.runAsNonRoot;
-  },
-  { field: 'spec.template.spec.containers[0].securityContext.runAsNonRoot' },
-  /container "mediawiki-main-app" does not set runAsNonRoot: true/,
 ];
 
 test.each(cases)('%s fires on a crafted bad object', (rule, edit, expected, message) => {
