@@ -13,7 +13,8 @@ export const DEFAULT_CONFIG_DIR = 'environments';
 export async function readConfigFiles(configDir: string, displayDir?: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
   const read = async (name: string): Promise<SourceFile> => {
     const path = join(configDir, name);
-    const file = displayDir !== undefined ? `${displayDir}/${name}` : relative(process.cwd(), path) || path;
+    const fromCwd = relative(process.cwd(), path);
+    const file = displayDir !== undefined ? `${displayDir}/${name}` : fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
     try {
       return { file, text: await readFile(path, 'utf8') };
     } catch (err) {
@@ -23,6 +24,9 @@ export async function readConfigFiles(configDir: string, displayDir?: string): P
       throw err;
     }
   };
-  const [deployments, images] = await Promise.all([read('deployments.yaml'), read('images.yaml')]);
-  return { deployments, images };
+  // Read together, reported in a fixed order: the same bad input always gets the same message.
+  const [deployments, images] = await Promise.allSettled([read('deployments.yaml'), read('images.yaml')]);
+  if (deployments.status === 'rejected') throw deployments.reason;
+  if (images.status === 'rejected') throw images.reason;
+  return { deployments: deployments.value, images: images.value };
 }
