@@ -7,6 +7,7 @@
  * line: it reaches git through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n` environment variables, and
  * every message git prints passes through `redact` before it can leave this module.
  */
+import { DEFAULT_IDENTITY } from './git-identity.js';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,6 @@ import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { describeRemote, redact, stripCredentials, type RemoteDescription } from './redact.js';
 import { UserError } from '../config/errors.js';
 
-/** The identity commits get when GIT_AUTHOR_* / GIT_COMMITTER_* are not set. */
-export const DEFAULT_IDENTITY = { name: 'mw-gitops', email: 'mw-gitops@localhost' } as const;
 
 /** Where the default deployment repository lives, relative to the project directory. */
 export const DEFAULT_REPO_DIR = path.join('.deploy', 'repo.git');

@@ -7,6 +7,7 @@
  * in a temporary `git worktree` of the user's repository, so their checkout, index and branches
  * are left as they were; only objects and short-lived private refs are added to their repository.
  */
+import { withIdentity } from '../git-identity.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -26,7 +27,6 @@ import { renderWithSynth, type RenderFn } from './render.js';
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
 export const BUILD_BRANCH = `${BRANCH_PREFIX}build`;
 export const DEFAULT_BASE = 'main';
-export const DEFAULT_IDENTITY = { name: 'mw-gitops', email: 'mw-gitops@localhost' } as const;
 const MAX_ATTEMPTS = 8;
 
 export type BumpTarget = { readonly kind: 'flavour'; readonly flavour: string; readonly tag: string; readonly digest?: string; readonly digestKind?: string } | { readonly kind: 'build'; readonly build: string };
@@ -132,19 +132,6 @@ interface Context {
   readonly branch: string;
   readonly host: GitHost | undefined;
   readonly render: RenderFn;
-}
-
-/** Commit identity: GIT_AUTHOR_* / GIT_COMMITTER_* from the environment, else mw-gitops <mw-gitops@localhost>. */
-export function withIdentity(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const authorName = env.GIT_AUTHOR_NAME || DEFAULT_IDENTITY.name;
-  const authorEmail = env.GIT_AUTHOR_EMAIL || DEFAULT_IDENTITY.email;
-  return {
-    ...env,
-    GIT_AUTHOR_NAME: authorName,
-    GIT_AUTHOR_EMAIL: authorEmail,
-    GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME || authorName,
-    GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || authorEmail,
-  };
 }
 
 function inside(root: string, path: string, flag: string): string {
