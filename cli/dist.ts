@@ -3,33 +3,10 @@
  * index that says which clusters it owns, or any other directory holding a rendered tree.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
-import { sortedTree, type RenderedTree } from '../render/tree.js';
+import type { RenderedTree } from '../render/tree.js';
 import { readTree } from './tree-io.js';
-
-/**
- * All files below `dir` in sorted path order, skipping a `.git` directory, so `diff --against`
- * can point at a checkout of the deployment repository.
- */
-export async function readTreeDir(dir: string): Promise<RenderedTree> {
-  const entries: [string, string][] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const items = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
-    for (const item of items) {
-      const child = rel ? `${rel}/${item.name}` : item.name;
-      if (item.isDirectory()) {
-        if (item.name !== '.git') await walk(child);
-      } else if (item.isFile() || item.isSymbolicLink()) {
-        const stat = await fs.stat(path.join(dir, child)).catch(() => null);
-        if (stat?.isFile()) entries.push([child, await fs.readFile(path.join(dir, child), 'utf8')]);
-      }
-    }
-  };
-  await walk('');
-  return sortedTree(entries);
-}
 
 export interface LoadedDist {
   readonly tree: RenderedTree;

@@ -3,7 +3,10 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { sortedTree, type RenderedTree } from '../render/tree.js';
 
-/** Every file under `dir` (relative POSIX paths), or an empty tree when `dir` does not exist. */
+/**
+ * Every file under `dir` (relative POSIX paths), or an empty tree when `dir` does not exist. A
+ * `.git` directory is skipped, so a checkout of the deployment repository reads as its tree.
+ */
 export async function readTree(dir: string): Promise<Map<string, string>> {
   const entries: [string, string][] = [];
   let names: string[];
@@ -15,7 +18,7 @@ export async function readTree(dir: string): Promise<Map<string, string>> {
   }
   const root = resolve(dir);
   await Promise.all(
-    names.map(async (name) => {
+    names.filter((name) => !name.split(sep).includes('.git')).map(async (name) => {
       const full = join(root, name);
       try {
         entries.push([relative(root, full).split(sep).join('/'), await readFile(full, 'utf8')]);

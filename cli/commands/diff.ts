@@ -10,7 +10,8 @@ import { UserError } from '../../config/errors.js';
 import { parseReleasesIndex } from '../../render/publish-message.js';
 import { isTreePath, type RenderedTree } from '../../render/tree.js';
 import type { TreeDiff } from '../../render/tree-diff.js';
-import { loadDist, readTreeDir } from '../dist.js';
+import { loadDist } from '../dist.js';
+import { readTree } from '../tree-io.js';
 import { acquireLock } from '../lock.js';
 import { describeRemote, redact } from '../redact.js';
 
@@ -83,7 +84,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     const asDir = options.against !== undefined ? path.resolve(options.projectDir, options.against) : undefined;
     if (asDir && existsSync(asDir) && statSync(asDir).isDirectory()) {
       against = { kind: 'dir', name: options.against! };
-      before = await readTreeDir(asDir);
+      before = await readTree(asDir);
     } else {
       ({ against, tree: before } = await readFromDeployRepo(options, index.clusters));
     }
