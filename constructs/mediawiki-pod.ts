@@ -117,7 +117,7 @@ export class MediaWikiPod extends Construct {
         livenessProbe: { tcpSocket: { port: ('httpd') } },
         readinessProbe: { httpGet: { path: '/healthz', port: ('php-metrics') } },
         lifecycle: { preStop: { exec: { command: ['/bin/sleep', '8'] } } },
-        resources: resources(profile.resources.httpd),
+        resources: resourceRequirements(profile.resources.httpd),
         securityContext: restricted(),
         volumeMounts: httpdMounts,
       },
@@ -129,7 +129,7 @@ export class MediaWikiPod extends Construct {
         livenessProbe: { exec: { command: ['/usr/bin/test', '-S', files.FPM_SOCKET] } },
         readinessProbe: { exec: { command: ['/usr/bin/test', '-S', files.FPM_SOCKET] } },
         lifecycle: { preStop: { exec: { command: ['/bin/sleep', '8'] } } },
-        resources: resources(profile.resources.app),
+        resources: resourceRequirements(profile.resources.app),
         // The php-fpm slowlog traces workers with ptrace, as today's chart allows.
         securityContext: restricted(php.slowlogTimeout > 0 ? ['SYS_PTRACE'] : []),
         volumeMounts: appMounts,
@@ -154,7 +154,7 @@ export class MediaWikiPod extends Construct {
           ports: [{ name: 'mcrouter', containerPort: files.MCROUTER_PORT }],
           livenessProbe: { tcpSocket: { port: ('mcrouter') } },
           readinessProbe: { tcpSocket: { port: ('mcrouter') } },
-          resources: resources(profile.resources.mcrouter),
+          resources: resourceRequirements(profile.resources.mcrouter),
           securityContext: restricted(),
           volumeMounts: [{ name: mountConfig('mcrouter-config', mcrouterConfig(release)), mountPath: '/etc/mcrouter', readOnly: true }],
         },
@@ -173,7 +173,7 @@ export class MediaWikiPod extends Construct {
       livenessProbe: { tcpSocket: { port: ('tls') } },
       readinessProbe: { httpGet: { path: '/healthz', port: ('envoy-admin') } },
       lifecycle: { preStop: { exec: { command: ['/bin/drain-envoy.sh'] } } },
-      resources: resources(profile.resources.tlsProxy),
+      resources: resourceRequirements(profile.resources.tlsProxy),
       securityContext: restricted(),
       volumeMounts: [
         { name: envoy, mountPath: '/etc/envoy', readOnly: true },
@@ -189,7 +189,7 @@ export class MediaWikiPod extends Construct {
           { name: 'KUBERNETES_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'KUBERNETES_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         ],
-        resources: resources(profile.resources.rsyslog),
+        resources: resourceRequirements(profile.resources.rsyslog),
         securityContext: restricted(),
         volumeMounts: [
           { name: 'php-logging', mountPath: '/var/log/php-fpm', readOnly: true },
@@ -230,7 +230,8 @@ function envList(values: Record<string, string>): EnvVar[] {
   return Object.entries(values).map(([name, value]) => ({ name, value }));
 }
 
-function resources(r: Resources): ResourceRequirements {
+/** A profile's requests and limits as a container's resources (omitted limits stay unlimited). */
+export function resourceRequirements(r: Resources): ResourceRequirements {
   const quantities = (q: Record<string, string | undefined>) =>
     Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
   return { requests: quantities(r.requests), ...(r.limits ? { limits: quantities(r.limits) } : {}) };
@@ -254,7 +255,7 @@ function exporter(name: string, portName: string, image: string, port: number, r
     ports: [{ name: portName, containerPort: port }],
     livenessProbe: { tcpSocket: { port: portName } },
     readinessProbe: { httpGet: { path: '/metrics', port: portName } },
-    resources: resources(r),
+    resources: resourceRequirements(r),
     securityContext: restricted(),
   };
 }

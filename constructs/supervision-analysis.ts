@@ -3,6 +3,7 @@ import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
 import type { Stage, SupervisionCheck } from '../config/model.js';
 import type { Resources } from '../config/profile.js';
+import { resourceRequirements } from './mediawiki-pod.js';
 import { setRawJson } from './raw-json.js';
 
 export interface SupervisionAnalysisProps {
@@ -89,8 +90,6 @@ function logstashMetric(name: string, props: SupervisionAnalysisProps, threshold
 }
 
 function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[]): Record<string, unknown> {
-  const quantities = (q: Record<string, string | undefined>) => Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
-  const { requests, limits } = props.commandsResources;
   return {
     spec: {
       backoffLimit: 0,
@@ -107,7 +106,7 @@ function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[
               imagePullPolicy: 'IfNotPresent',
               // Every command must pass; the first failure fails the metric.
               command: ['/bin/sh', '-ec', commands.join('\n')],
-              resources: { requests: quantities(requests), ...(limits ? { limits: quantities(limits) } : {}) },
+              resources: resourceRequirements(props.commandsResources),
               securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
             },
           ],
