@@ -30,7 +30,7 @@ export interface RenderResult {
 }
 
 export interface RenderOptions {
-  /** Render only these releases (the Argo CD plugin); index files are still complete. */
+  /** Render only these releases' manifests (the Argo CD plugin): no ApplicationSets; the index files stay complete. */
   readonly only?: (release: ReleaseSpec) => boolean;
 }
 
@@ -63,7 +63,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     files.push({ path, objects });
     entries.push([path, manifestText(objects)]);
   }
-  for (const cluster of inputs.clusters) {
+  for (const cluster of options.only ? [] : inputs.clusters) {
     const releases = managed.filter((r) => r.spec.cluster === cluster.name);
     if (releases.length === 0) continue;
     const chart = new ClusterApplicationSet(app(), `argocd-${cluster.name}`, {
