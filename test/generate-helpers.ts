@@ -7,11 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+import { BIN, PROJECT } from './support/cli.js';
+
+export const repoRoot = PROJECT;
 /** The installed command (this working tree plays the plugin image's /opt/mw-gitops). */
-export const bin = join(repoRoot, 'bin', 'mw-gitops.js');
+export const bin = BIN;
 
 /** Not part of a revision's files (or too big and irrelevant to copy). */
 const SKIP = new Set(['node_modules', '.git', 'coverage', 'build', '.deploy']);

@@ -3,11 +3,11 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
-export const BIN = fileURLToPath(new URL('../../bin/mw-gitops.js', import.meta.url));
+export { BIN } from '../support/cli.js';
+import { BIN } from '../support/cli.js';
 
 export interface CliResult {
   readonly code: number;

@@ -7,13 +7,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { renderWithSynth } from '../../cli/bump/render.js';
 import { readTree, treesEqual } from '../../cli/tree-io.js';
 
-export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PROJECT, 'bin', 'mw-gitops.js');
+import { BIN, PROJECT } from './cli.js';
+
+export { PROJECT };
 
 export const IDENTITY = {
   GIT_AUTHOR_NAME: 'Test Bot',
