@@ -1,7 +1,7 @@
 /**
  * An independent check of every object of the default render: Kubernetes kinds with
  * kubernetes-models' own `.validate()`, Argo kinds with a plain ajv compile of the raw CRD
- * schemas from ../shared/schemas (no pruning, no strict-field walk, none of validate/'s code).
+ * schemas from schemas/crds (no pruning, no strict-field walk, none of validate/'s code).
  * It must find nothing the validation pass let through; and where the pass rejects a broken
  * object, so does this check.
  */
@@ -15,15 +15,12 @@ import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject } from '../render/render.js';
 import { profilePolicyExceptions, validateRender } from '../validate/index.js';
-import { CRD_FILES, findSharedSchemas } from '../validate/schemas/build.js';
+import { CRD_DIR, CRD_FILES } from '../scripts/build-schemas.js';
 import { PROJECT } from './support/cli.js';
 
 const require = createRequire(import.meta.url);
 type Obj = Record<string, any>;
 
-const shared = findSharedSchemas(PROJECT);
-if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it: the cross-check needs the raw CRDs`);
-const sharedDir: string = shared;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ((addFormatsModule as unknown as { default?: (a: Ajv) => Ajv }).default ?? (addFormatsModule as unknown as (a: Ajv) => Ajv))(ajv);
@@ -31,7 +28,7 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 /** The raw openAPIV3Schema of each served version of each CRD, compiled on first use. */
 const crdSchemas = new Map<string, Obj>();
 for (const file of CRD_FILES) {
-  const crd = parse(readFileSync(join(sharedDir, file), 'utf8'));
+  const crd = parse(readFileSync(join(CRD_DIR, file), 'utf8'));
   for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
 }
 const crdValidators = new Map<string, ValidateFunction>();

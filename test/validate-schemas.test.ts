@@ -2,30 +2,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRD_KINDS } from '../validate/schema.js';
-import { CRD_FILES, build, extractCrd, findSharedSchemas, stripDescriptions } from '../validate/schemas/build.js';
+import { CRD_DIR, CRD_FILES, build, extractCrd, stripDescriptions } from '../scripts/build-schemas.js';
 import { PROJECT } from './support/cli.js';
 
-const shared = findSharedSchemas(PROJECT);
 const dir = join(PROJECT, 'validate/schemas');
 
-test('regenerating validate/schemas from ../shared/schemas and kubernetes-models changes nothing', () => {
-  if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it`);
-  const { files } = build(shared);
+test('regenerating validate/schemas from schemas/crds and kubernetes-models changes nothing', () => {
+  const { files } = build();
   for (const [name, content] of files) {
     expect({ name, upToDate: readFileSync(join(dir, name), 'utf8') === content }).toEqual({ name, upToDate: true });
   }
-  // SOURCES.md names the sha256 of each source as ../shared/schemas/SOURCES.md does.
-  const sharedSources = readFileSync(join(shared, 'SOURCES.md'), 'utf8');
+  // SOURCES.md names the sha256 of each source as schemas/crds/SOURCES.md does.
+  const upstreamSources = readFileSync(join(CRD_DIR, 'SOURCES.md'), 'utf8');
   for (const file of CRD_FILES) {
-    const { sha256 } = extractCrd(file, readFileSync(join(shared, file), 'utf8'));
-    expect(sharedSources).toContain(sha256);
+    const { sha256 } = extractCrd(file, readFileSync(join(CRD_DIR, file), 'utf8'));
+    expect(upstreamSources).toContain(sha256);
     expect(files.get('SOURCES.md')).toContain(sha256);
   }
 });
 
 test('the CRD kinds the pass knows are the ones extracted', () => {
-  if (!shared) throw new Error(`no shared/schemas folder beside ${PROJECT} or above it`);
-  const extracted = CRD_FILES.map((f) => extractCrd(f, readFileSync(join(shared, f), 'utf8')));
+  const extracted = CRD_FILES.map((f) => extractCrd(f, readFileSync(join(CRD_DIR, f), 'utf8')));
   expect(Object.fromEntries(extracted.map((c) => [`${c.group}/${c.version} ${c.kind}`, c.kind]))).toEqual(CRD_KINDS);
 });
 

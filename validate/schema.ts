@@ -4,7 +4,7 @@
  * - Kubernetes kinds: kubernetes-models' compiled validators (all errors, not only the first),
  *   plus the API server's name and label syntax rules, which OpenAPI does not carry.
  * - Argo Rollouts / Argo CD kinds: the CRD's openAPIV3Schema (validate/schemas/crds/, extracted
- *   from ../shared/schemas) compiled with ajv. To keep compile time low the schema is first
+ *   from schemas/crds/) compiled with ajv. To keep compile time low the schema is first
  *   pruned to the properties the objects at hand actually use (a property no object has cannot
  *   produce an error; `required` is kept whole), and compiled validators are cached by pruned
  *   schema, so one synth compiles each kind once.
