@@ -1,6 +1,7 @@
 /**
- * environments/deployments.yaml in all three shapes it has had (DESIGN.md "Inputs"), normalized
- * into one list of per-cluster releases with scap's semantics.
+ * environments/deployments.yaml in all three shapes it has had (the legacy list, the releases list
+ * and the current `deployment_targets` wrapper), normalized into one list of per-cluster releases
+ * with scap's semantics.
  */
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';

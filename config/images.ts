@@ -1,6 +1,6 @@
 /**
  * environments/images.yaml: the registry, the repository of each image kind, and the tag (and
- * optional digests) of each flavour. Bots edit this file; see DESIGN.md for the format.
+ * optional digests) of each flavour. Bots edit this file (bump).
  */
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';

@@ -1,7 +1,8 @@
 /**
- * Service profiles: one per web-serving namespace, with today's ports, replica counts,
- * resources and php tuning (shared/reference/mediawiki-on-k8s.md section 3). A namespace of
- * deployments.yaml without a profile here is skipped with a warning and listed as unmanaged.
+ * Service profiles: one per web-serving namespace, with the ports, replica counts, resources and
+ * php tuning production runs today (Wikimedia's operations/deployment-charts helmfile values of
+ * each mw-* service; eqiad and codfw use the same values). A namespace of deployments.yaml
+ * without a profile here is skipped with a warning and listed as unmanaged.
  */
 import { ServiceProfile, checked, type EgressRule, type StepSpec } from '../config/profile.js';
 

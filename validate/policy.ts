@@ -16,7 +16,7 @@ export interface Finding {
   readonly template?: PodTemplate;
 }
 
-/** hostPaths pods may mount (reference/mediawiki-on-k8s.md: GeoIP everywhere, code checkouts on the dedicated nodes). */
+/** hostPaths pods may mount: GeoIP everywhere (read-only), code checkouts on the dedicated mw-experimental/mw-parsoid nodes. */
 export const DEFAULT_HOST_PATH_ALLOW_LIST: readonly HostPathAllowance[] = [
   { path: '/usr/share/GeoIP', readOnly: true },
   { path: '/usr/share/GeoIPInfo', readOnly: true },
