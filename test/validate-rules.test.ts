@@ -8,8 +8,6 @@ import { UserError } from '../config/errors.js';
 import {
   POLICY_EXCEPTIONS_ANNOTATION,
   RULES,
-  ValidationError,
-  assertValid,
   formatReport,
   parseImage,
   parseManifests,
@@ -179,8 +177,6 @@ test('all violations are listed, not only the first, grouped per object in the r
     field: 'spec.strategy.canary.steps[0].setWeight',
     message: 'Rollout mw-web/mediawiki-main: spec.strategy.canary.steps[0].setWeight must be integer',
   });
-  expect(() => assertValid(result)).toThrow(ValidationError);
-  expect(() => assertValid(result)).toThrow(/validation failed: 5 violations; nothing was written\.\nChecked 15 objects/);
 });
 
 test('several schema errors in one object are all reported', () => {

@@ -190,21 +190,3 @@ export function reportJson(result: ValidationResult): {
     waived: result.waived,
   };
 }
-
-/**
- * Thrown by callers (synth) when the pass finds violations: a UserError (exit 2) whose message
- * is the whole report, so nothing is written and the user sees every violation.
- */
-export class ValidationError extends UserError {
-  readonly result: ValidationResult;
-  constructor(result: ValidationResult) {
-    super(`validation failed: ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}; nothing was written.\n${formatReport(result)}`);
-    this.name = 'ValidationError';
-    this.result = result;
-  }
-}
-
-/** Throws ValidationError when `result` has violations. */
-export function assertValid(result: ValidationResult): void {
-  if (result.violations.length) throw new ValidationError(result);
-}
