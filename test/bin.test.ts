@@ -5,9 +5,9 @@ import { readTree } from '../cli/tree-io.js';
 import { copyCheckout, linkNodeModules, removeDir } from './generate-helpers.js';
 import { PROJECT } from './support/cli.js';
 
-// The command runs the bundle `npm ci` builds while it is newer than every source, and the
-// sources through tsx otherwise. Both must render the same bytes, and an edit must never be
-// hidden behind a stale bundle.
+// The command runs the bundle `npm ci` builds, rebuilding it first when a source is newer;
+// MW_GITOPS_BUNDLE=0 runs the sources through tsx. Both must render the same bytes, and an edit
+// must never be hidden behind a stale bundle.
 let checkout: string;
 beforeAll(() => {
   checkout = copyCheckout();
@@ -34,7 +34,7 @@ test('an edited construct takes effect at once, without a rebuild', () => {
   expect(readFileSync(join(checkout, 'edited/eqiad/mw-web/main/manifest.yaml'), 'utf8')).toContain('terminationGracePeriodSeconds: 11');
 });
 
-test('a fresh bundle is what runs; a newer source file sends the command to tsx', () => {
+test('a fresh bundle is what runs; a newer source file rebuilds it before the run', () => {
   const bundle = join(checkout, 'build/mw-gitops.mjs');
   const real = readFileSync(bundle, 'utf8');
   try {
@@ -44,6 +44,7 @@ test('a fresh bundle is what runs; a newer source file sends the command to tsx'
     const profiles = join(checkout, 'environments/profiles.ts');
     writeFileSync(profiles, readFileSync(profiles, 'utf8'));
     expect(run().status).toBe(0);
+    expect(readFileSync(bundle, 'utf8')).toMatch(/^import '\.\/b-[^']+\/index\.mjs';\n$/);
   } finally {
     writeFileSync(bundle, real);
   }
