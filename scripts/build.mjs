@@ -9,7 +9,7 @@
 // atomic rename, so concurrent runs and rebuilds each see a whole build, never a half-written one.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +48,7 @@ export function bundleIsFresh() {
  * Only those few files go through JavaScript; esbuild reads the rest (megabytes of imports/) itself.
  */
 function keepSourceUrls(outdir) {
-  const users = [...sourceFiles()].filter((f) => f.endsWith('.ts') && readFileSync(f, 'utf8').includes('import.meta.url'));
+  const users = [...sourceFiles()].filter((f) => f.endsWith('.ts') && dirname(f) !== importsSource && readFileSync(f, 'utf8').includes('import.meta.url'));
   // Matched by their path inside the repository, whatever absolute spelling esbuild uses.
   const escape = (f) => relative(root, f).split('\\').join('/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '[/\\\\]');
   return {
@@ -74,6 +74,43 @@ async function currentBuild() {
   }
 }
 
+/**
+ * imports/ (megabytes of generated Argo classes, three quarters of esbuild's work) is compiled
+ * into build/imports/, one module per file, only when a file there changed; every build shares
+ * it, so a construct edit recompiles only the project's own code. Files are replaced by rename.
+ */
+const importsSource = join(root, 'imports');
+const importsOut = join(buildDir, 'imports');
+
+async function compileImports(build, logLevel) {
+  const stale = readdirSync(importsSource)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(importsSource, name))
+    .filter((src) => statSync(src).mtimeMs > (statSync(join(importsOut, basename(src, '.ts') + '.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? -Infinity));
+  if (!stale.length) return;
+  const startedAt = new Date();
+  const { outputFiles } = await build({ entryPoints: stale, outdir: importsOut, outExtension: { '.js': '.mjs' }, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel });
+  await mkdir(importsOut, { recursive: true });
+  for (const file of outputFiles) {
+    const temp = `${file.path}.${process.pid}.tmp`;
+    await writeFile(temp, file.contents);
+    await utimes(temp, startedAt, startedAt);
+    await rename(temp, file.path);
+  }
+}
+
+/** The project's imports of imports/<name>.js load build/imports/<name>.mjs instead. */
+const prebuiltImports = {
+  name: 'prebuilt-imports',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /[/\\]imports[/\\][^/\\]+\.js$/ }, ({ path, resolveDir }) => {
+      const target = resolve(resolveDir, path);
+      if (dirname(target) !== importsSource) return undefined;
+      return { path: `../imports/${basename(target, '.js')}.mjs`, external: true };
+    });
+  },
+};
+
 /** Builds the CLI into a new build/b-<id>/ and points build/mw-gitops.mjs at it. */
 export async function buildBundle({ logLevel = 'error' } = {}) {
   const { build } = await import('esbuild');
@@ -81,6 +118,7 @@ export async function buildBundle({ logLevel = 'error' } = {}) {
   const id = `b-${startedAt.getTime().toString(36)}-${process.pid}`;
   const outdir = join(buildDir, id);
   await mkdir(buildDir, { recursive: true });
+  await compileImports(build, logLevel);
   try {
     await build({
       entryPoints: { index: join(root, 'cli', 'index.ts') },
@@ -93,7 +131,7 @@ export async function buildBundle({ logLevel = 'error' } = {}) {
       format: 'esm',
       target: 'node20',
       packages: 'external',
-      plugins: [keepSourceUrls(outdir)],
+      plugins: [prebuiltImports, keepSourceUrls(outdir)],
       logLevel,
     });
   } catch (err) {
