@@ -4,7 +4,7 @@
  * asks for. Printing and targets live in report.ts, the command line in run.ts.
  */
 import { Chart } from 'cdk8s';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -407,10 +407,23 @@ function failed(what: string, run: ProcessRun): Error {
 export async function measureProcesses(s: BenchSettings, scratch: string): Promise<Measurement> {
   const notes: string[] = [];
   const synthRuns: ProcessRun[] = [];
+  const touchedRuns: ProcessRun[] = [];
+  const tsxRuns: ProcessRun[] = [];
+  const touchedRatios: number[] = [];
   const cdk8sRuns: ProcessRun[] = [];
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   const cdk8sEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
+  const synthTo = async (out: string, what: string, env?: NodeJS.ProcessEnv): Promise<ProcessRun> => {
+    const run = await runProcess(node, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: s.root, env });
+    if (run.code !== 0) throw failed(what, run);
+    await rm(out, { recursive: true, force: true });
+    return run;
+  };
+  // An edit as the command sees it: a construct newer than the bundle (its content unchanged).
+  const touchConstruct = () => utimes(join(s.root, 'constructs', 'mediawiki-pod.ts'), new Date(), new Date());
+  // Untimed: leaves a fresh bundle behind, whatever state build/ was in.
+  await synthTo(join(scratch, 'synth-warmup'), 'mw-gitops synth');
   let checkedSame = false;
   for (let i = 0; i < Math.max(s.processRuns, s.cdk8sRuns); i++) {
     const out = join(scratch, `synth-${i}`);
@@ -419,6 +432,12 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
       synth = await runProcess(node, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: s.root });
       if (synth.code !== 0) throw failed('mw-gitops synth', synth);
       synthRuns.push(synth);
+      // Interleaved with the fresh-bundle runs, so machine load drifts affect both alike.
+      await touchConstruct();
+      const touched = await synthTo(join(scratch, `touched-${i}`), 'mw-gitops synth after touching a construct');
+      touchedRuns.push(touched);
+      touchedRatios.push(touched.wallMs / synth.wallMs);
+      if (i < 3) tsxRuns.push(await synthTo(join(scratch, `tsx-${i}`), 'mw-gitops synth through tsx', { ...process.env, MW_GITOPS_BUNDLE: '0' }));
     }
     if (i < s.cdk8sRuns) {
       const cdkOut = join(scratch, `cdk8s-${i}`);
@@ -436,7 +455,10 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
     await rm(out, { recursive: true, force: true });
   }
   const figures: Figures = {
-    ...processFigures('process.synth', 'process', 'mw-gitops synth, whole process (node bin/mw-gitops.js synth --out <tmp>)', synthRuns),
+    ...processFigures('process.synth', 'process', 'mw-gitops synth with a fresh bundle, whole process (node bin/mw-gitops.js synth --out <tmp>)', synthRuns),
+    ...processFigures('process.synthTouched', 'process', 'mw-gitops synth right after touching a construct (rebuilds the bundle first)', touchedRuns),
+    'ratio.synthTouched': figure('process', '  after touching a construct / with a fresh bundle, run by run', touchedRatios, 'x'),
+    ...processFigures('process.synthTsx', 'process', 'for scale: synth through tsx (MW_GITOPS_BUNDLE=0), the old fallback for a stale bundle', tsxRuns),
   };
   if (cdk8sRuns.length) {
     Object.assign(figures, processFigures('process.cdk8s', 'process', 'npx cdk8s synth --output <tmp>, whole process', cdk8sRuns));
@@ -448,12 +470,12 @@ export async function measureProcesses(s: BenchSettings, scratch: string): Promi
     const runs: ProcessRun[] = [];
     for (let i = 0; i < s.noCacheRuns; i++) {
       const out = join(scratch, `nocache-${i}`);
-      const run = await runProcess(node, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: s.root, env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+      const run = await runProcess(node, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: s.root, env: { ...process.env, MW_GITOPS_BUNDLE: '0', TSX_DISABLE_CACHE: '1' } });
       if (run.code !== 0) throw failed('mw-gitops synth (TSX_DISABLE_CACHE=1)', run);
       runs.push(run);
       await rm(out, { recursive: true, force: true });
     }
-    figures['process.synthNoCache'] = figure('process', 'mw-gitops synth with tsx cache disabled (TSX_DISABLE_CACHE=1)', runs.map((r) => r.wallMs), 'ms');
+    figures['process.synthNoCache'] = figure('process', 'mw-gitops synth through tsx with its cache disabled (MW_GITOPS_BUNDLE=0 TSX_DISABLE_CACHE=1)', runs.map((r) => r.wallMs), 'ms');
   }
   if (s.compiledRuns > 0) {
     const build = join(scratch, 'compiled');
