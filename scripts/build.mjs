@@ -18,6 +18,8 @@ const buildDir = join(root, 'build');
 export const ENTRY = join(buildDir, 'mw-gitops.mjs');
 /** A superseded build stays this long, for processes that started from it and still load chunks. */
 const KEEP_SUPERSEDED_MS = 10 * 60 * 1000;
+const importsSource = join(root, 'imports');
+const importsOut = join(buildDir, 'imports');
 
 /** What the bundle is built from: a newer file here makes it stale. */
 const SOURCE_DIRS = ['cli', 'config', 'constructs', 'environments', 'imports', 'render', 'validate'];
@@ -79,9 +81,6 @@ async function currentBuild() {
  * into build/imports/, one module per file, only when a file there changed; every build shares
  * it, so a construct edit recompiles only the project's own code. Files are replaced by rename.
  */
-const importsSource = join(root, 'imports');
-const importsOut = join(buildDir, 'imports');
-
 async function compileImports(build, logLevel) {
   const stale = readdirSync(importsSource)
     .filter((name) => name.endsWith('.ts'))
