@@ -1,6 +1,5 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { UserError } from '../config/errors.js';
 import { STAGES, type Stage } from '../config/model.js';
 import type { Cluster, Platform } from '../config/profile.js';
 import { ApplicationSet, type ApplicationSetSpecTemplateSpecSource } from '../imports/argocd-appset-argoproj.io.js';
@@ -120,9 +119,8 @@ function applicationSource(props: ClusterApplicationSetProps): ApplicationSetSpe
   if (mode === 'rendered') return { repoUrl: platform.argocd.repoURL, targetRevision: platform.argocd.targetRevision, path: '{{.path}}' };
   const plugin = props.pluginSource ?? platform.argocd.plugin;
   if (!plugin) {
-    throw new UserError(
-      `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
-    );
+    // Input loading refuses such a configuration; this guards the construct's own props.
+    throw new Error(`cluster ${cluster.name} renders through the Argo CD plugin ('sourceMode' plugin) but neither 'pluginSource' nor the platform's argocd.plugin names the source repository`);
   }
   return {
     repoUrl: plugin.repoURL,

@@ -7,6 +7,7 @@ export * from './mediawiki-release.js';
 export * from './mediawiki-rollout.js';
 export * from './release-disruption-budget.js';
 export * from './release-network-policy.js';
+export * from './resolved-release.js';
 export * from './supervision-analysis.js';
 export * from './tls-certificate.js';
 export * from './tls-service.js';

@@ -6,11 +6,11 @@ import type { IResourceRequirements as ResourceRequirements } from 'kubernetes-m
 import type { ISecurityContext as SecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IVolume as Volume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount as VolumeMount } from 'kubernetes-models/v1/VolumeMount';
+import { policyExceptionsAnnotation } from '../config/policy-exceptions.js';
 import type { Resources } from '../config/profile.js';
-import type { ResolvedRelease } from '../render/resolve.js';
+import type { ResolvedRelease } from './resolved-release.js';
 import { HashedConfigMap } from './hashed-config-map.js';
 import * as files from './release-config.js';
-import { policyExceptionsAnnotation } from '../validate/exceptions.js';
 
 export interface MediaWikiPodProps {
   readonly release: ResolvedRelease;

@@ -1,6 +1,6 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ResolvedRelease } from '../render/resolve.js';
+import type { ResolvedRelease } from './resolved-release.js';
 import { CanaryStep } from './canary-step.js';
 import { MediaWikiDaemonSet } from './mediawiki-daemon-set.js';
 import { MediaWikiPod } from './mediawiki-pod.js';
