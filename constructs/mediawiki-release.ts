@@ -7,7 +7,6 @@ import { MediaWikiPod } from './mediawiki-pod.js';
 import { MediaWikiRollout } from './mediawiki-rollout.js';
 import { ReleaseDisruptionBudget } from './release-disruption-budget.js';
 import { ReleaseNetworkPolicy } from './release-network-policy.js';
-import * as ports from './release-config.js';
 import { POD_HASH_ARG, SupervisionAnalysis } from './supervision-analysis.js';
 import { TlsCertificate } from './tls-certificate.js';
 import { NodePortService } from './tls-service.js';
@@ -99,10 +98,7 @@ export class MediaWikiRelease extends Chart {
       }
     }
 
-    const podPorts = [ports.HTTPD_PORT, ports.PHP_METRICS_PORT, release.tlsPort, ports.ENVOY_ADMIN_PORT];
-    if (profile.sidecars.exporters) podPorts.push(ports.HTTPD_EXPORTER_PORT, ports.PHP_FPM_EXPORTER_PORT);
-    if (profile.sidecars.mcrouter) podPorts.push(ports.MCROUTER_EXPORTER_PORT);
-    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: podPorts, egress: profile.egress });
+    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: pod.ingressPorts, egress: profile.egress });
 
     const { cluster, platform } = release;
     new TlsCertificate(this, 'TlsCertificate', {

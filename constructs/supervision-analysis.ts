@@ -3,7 +3,7 @@ import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
 import type { Stage, SupervisionCheck } from '../config/model.js';
 import type { Resources } from '../config/profile.js';
-import { resourceRequirements } from './mediawiki-pod.js';
+import { resourceRequirements, restrictedSecurityContext } from './container-spec.js';
 import { setRawJson } from './raw-json.js';
 
 export interface SupervisionAnalysisProps {
@@ -107,7 +107,7 @@ function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[
               // Every command must pass; the first failure fails the metric.
               command: ['/bin/sh', '-ec', commands.join('\n')],
               resources: resourceRequirements(props.commandsResources),
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: restrictedSecurityContext(),
             },
           ],
         },
