@@ -51,11 +51,13 @@ export interface ClusterApplicationSetProps extends ChartProps {
  * instead of reading the rendered tree.
  */
 export class ClusterApplicationSet extends Chart {
+  readonly apiObject: ApplicationSet;
+
   constructor(scope: Construct, id: string, props: ClusterApplicationSetProps) {
     const { cluster, platform } = props;
     super(scope, id, { ...props, namespace: platform.argocd.namespace, disableResourceNameHashes: true });
     const labels = { cluster: '{{.cluster}}', namespace: '{{.namespace}}', release: '{{.release}}', stage: '{{.stage}}', deploy: '{{.deploy}}' };
-    new ApplicationSet(this, 'Resource', {
+    this.apiObject = new ApplicationSet(this, 'Resource', {
       metadata: { name: `mediawiki-${cluster.name}`, labels: { 'app.kubernetes.io/managed-by': 'mw-gitops', cluster: cluster.name } },
       spec: {
         goTemplate: true,

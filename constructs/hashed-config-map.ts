@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { kubeObject } from './kube-object.js';
@@ -16,6 +17,7 @@ export interface HashedConfigMapProps {
  */
 export class HashedConfigMap extends Construct {
   readonly name: string;
+  readonly apiObject: ApiObject;
 
   constructor(scope: Construct, id: string, props: HashedConfigMapProps) {
     super(scope, id);
@@ -23,7 +25,7 @@ export class HashedConfigMap extends Construct {
     const hash = createHash('sha256');
     for (const key of keys) hash.update(`${key}\0${props.data[key]}\0`);
     this.name = `${props.baseName}-${hash.digest('hex').slice(0, 10)}`;
-    kubeObject<IConfigMap>(this, 'Resource', {
+    this.apiObject = kubeObject<IConfigMap>(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: this.name, labels: { ...props.labels } },

@@ -5,6 +5,8 @@ export * from './mediawiki-daemon-set.js';
 export * from './mediawiki-pod.js';
 export * from './mediawiki-release.js';
 export * from './mediawiki-rollout.js';
+export * from './percent-or-count.js';
+export * from './pod-part.js';
 export * from './release-disruption-budget.js';
 export * from './release-network-policy.js';
 export * from './resolved-release.js';

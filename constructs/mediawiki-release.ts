@@ -5,6 +5,7 @@ import { CanaryStep } from './canary-step.js';
 import { MediaWikiDaemonSet } from './mediawiki-daemon-set.js';
 import { MediaWikiPod } from './mediawiki-pod.js';
 import { MediaWikiRollout } from './mediawiki-rollout.js';
+import { PercentOrCount } from './percent-or-count.js';
 import { ReleaseDisruptionBudget } from './release-disruption-budget.js';
 import { ReleaseNetworkPolicy } from './release-network-policy.js';
 import { POD_HASH_ARG, SupervisionAnalysis } from './supervision-analysis.js';
@@ -63,11 +64,11 @@ export class MediaWikiRelease extends Chart {
         replicas: release.replicas ?? 0,
         template: pod.template,
         steps,
-        maxSurge: profile.maxSurge,
-        maxUnavailable: profile.maxUnavailable,
+        maxSurge: PercentOrCount.parse(profile.maxSurge),
+        maxUnavailable: PercentOrCount.parse(profile.maxUnavailable),
       });
       if ((release.replicas ?? 0) > 1) {
-        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: profile.maxUnavailable });
+        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: PercentOrCount.parse(profile.maxUnavailable) });
       }
     }
 

@@ -31,6 +31,7 @@ export const POD_HASH_ARG = 'new-pods-hash';
  */
 export class SupervisionAnalysis extends Construct {
   readonly name: string;
+  readonly apiObject: AnalysisTemplate;
 
   constructor(scope: Construct, id: string, props: SupervisionAnalysisProps) {
     super(scope, id);
@@ -46,12 +47,12 @@ export class SupervisionAnalysis extends Construct {
         metrics.push({ name: `commands-${i}`, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0), provider: {} });
       }
     });
-    const template = new AnalysisTemplate(this, 'Resource', {
+    this.apiObject = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: { args: [{ name: POD_HASH_ARG }], metrics },
     });
     for (const job of jobs) {
-      setRawJson(template, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
+      setRawJson(this.apiObject, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
     }
   }
 }
