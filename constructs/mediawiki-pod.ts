@@ -15,7 +15,7 @@ import { rsyslog } from './pod-rsyslog.js';
 import { tlsProxy } from './pod-tls-proxy.js';
 import type { ResolvedRelease } from './resolved-release.js';
 
-/** The containers beside httpd and php-fpm, in the order the pod lists them. */
+/** The containers beside httpd and php-fpm, in the order the pod lists them (one per profile switch, and the TLS proxy every pod runs). */
 export const SIDECARS: readonly Sidecar[] = [exporters, mcrouter, tlsProxy, rsyslog];
 
 export interface MediaWikiPodProps {
@@ -58,14 +58,14 @@ export class MediaWikiPod extends Construct {
     }
     const context: PodPartContext = { release, prefix: `mediawiki-${release.spec.release}`, tlsSecretName: props.tlsSecretName };
 
-    const sidecars = (props.sidecars ?? SIDECARS).filter((s) => s.enabled?.(profile) ?? true);
+    const sidecars = (props.sidecars ?? SIDECARS).filter((s) => s.profileSwitch === undefined || profile.sidecars[s.profileSwitch]);
     // In container order: the main containers, the features mounted into them, then the sidecars.
     const composed: { readonly part: PodPart; readonly alwaysOn: boolean }[] = [
       { part: httpdPart(context), alwaysOn: true },
       { part: appPart(context), alwaysOn: true },
       { part: debugPagesPart(context), alwaysOn: false },
       { part: hostPathsPart(context), alwaysOn: false },
-      ...sidecars.map((s) => ({ part: s.build(context), alwaysOn: s.enabled === undefined })),
+      ...sidecars.map((s) => ({ part: s.build(context), alwaysOn: s.profileSwitch === undefined })),
     ];
     const parts = composed.map((c) => c.part);
 

@@ -30,7 +30,7 @@ export function exporterContainer(options: ExporterContainerOptions): IContainer
 
 /** Metrics of httpd (mod_status) and php-fpm (its status page). */
 export const exporters: Sidecar = {
-  enabled: (profile) => profile.sidecars.exporters,
+  profileSwitch: 'exporters',
   build: ({ release, prefix }) => ({
     containers: [
       exporterContainer({

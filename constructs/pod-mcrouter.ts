@@ -9,7 +9,7 @@ import * as files from './release-config.js';
  * the datacenter's memcached pool, with its exporter.
  */
 export const mcrouter: Sidecar = {
-  enabled: (profile) => profile.sidecars.mcrouter,
+  profileSwitch: 'mcrouter',
   build: ({ release, prefix }) => ({
     volumes: [{ name: 'mcrouter-config', configMapFiles: mcrouterConfig(release) }],
     containers: [

@@ -68,10 +68,10 @@ export interface PodPartContext {
 /** A container beside httpd and php-fpm, switched on by the service profile. */
 export interface Sidecar {
   /**
-   * Whether a profile runs it.
+   * The service profile's switch (`sidecars.<name>`) that runs it.
    * @default - every pod runs it
    */
-  readonly enabled?: (profile: ServiceProfile) => boolean;
+  readonly profileSwitch?: keyof ServiceProfile['sidecars'];
   readonly build: (context: PodPartContext) => PodPart;
 }
 

@@ -4,7 +4,7 @@ import * as files from './release-config.js';
 
 /** Ships php-fpm's error log and slowlog to udp2log (httpd then logs in the ecs_rsyslog format). */
 export const rsyslog: Sidecar = {
-  enabled: (profile) => profile.sidecars.rsyslog,
+  profileSwitch: 'rsyslog',
   build: ({ release, prefix }) => ({
     volumes: [{ name: 'rsyslog-config', configMapFiles: files.rsyslogConfig(release) }],
     containers: [

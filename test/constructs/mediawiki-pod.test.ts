@@ -106,3 +106,8 @@ test('the grace period is a prop with a default of 10 seconds', () => {
     "'terminationGracePeriodSeconds' (-1) must be a whole number of seconds, 0 or more",
   );
 });
+
+test('every sidecar switch of the profile runs exactly one sidecar', () => {
+  const switches = Object.keys(mwWebMain().profile.sidecars).sort();
+  expect(SIDECARS.map((s) => s.profileSwitch).filter((s) => s !== undefined).sort()).toEqual(switches);
+});
