@@ -9,6 +9,10 @@ export const DEFAULT_PLUGIN_NAME = 'mw-gitops-v1';
 
 /** Where a plugin-mode Application renders from: the source repository of this project. */
 export interface PluginSource {
+  /**
+   * `<metadata.name>-<spec.version>` of argocd/plugin.yaml.
+   * @default DEFAULT_PLUGIN_NAME
+   */
   readonly name?: string;
   readonly repoURL: string;
   readonly targetRevision: string;

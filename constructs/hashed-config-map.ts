@@ -8,6 +8,10 @@ export interface HashedConfigMapProps {
   /** The name before the hash suffix, e.g. `mediawiki-main-httpd-sites-config`. */
   readonly baseName: string;
   readonly data: Readonly<Record<string, string>>;
+  /**
+   * Labels of the ConfigMap.
+   * @default - none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
