@@ -65,7 +65,7 @@ export interface PodPartContext {
   readonly tlsSecretName: string;
 }
 
-/** A container beside httpd and php-fpm, switched on by the service profile. */
+/** Containers beside httpd and php-fpm: always run (the TLS proxy) or behind a switch of the service profile. */
 export interface Sidecar {
   /**
    * The service profile's switch (`sidecars.<name>`) that runs it.
