@@ -15,6 +15,9 @@ import { rsyslog } from './pod-rsyslog.js';
 import { tlsProxy } from './pod-tls-proxy.js';
 import type { ResolvedRelease } from './resolved-release.js';
 
+/** The pod's settings where its props leave them out. */
+const DEFAULTS = { terminationGracePeriodSeconds: 10, preStopSleepSeconds: 8 } as const;
+
 /** The containers beside httpd and php-fpm, in the order the pod lists them (one per profile switch, and the TLS proxy every pod runs). */
 export const SIDECARS: readonly Sidecar[] = [exporters, mcrouter, tlsProxy, rsyslog];
 
@@ -29,6 +32,11 @@ export interface MediaWikiPodProps {
    * @default 10
    */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Seconds httpd and php-fpm keep serving after the stop signal, while the endpoints drain.
+   * @default 8
+   */
+  readonly preStopSleepSeconds?: number;
   /**
    * Sidecars to consider, each run where its profile switch is on.
    * @default SIDECARS
@@ -47,16 +55,28 @@ export class MediaWikiPod extends Construct {
   /** The container ports that take traffic from outside the pod (the NetworkPolicy's ingress), ascending. */
   readonly ingressPorts: readonly number[];
   readonly terminationGracePeriodSeconds: number;
+  readonly preStopSleepSeconds: number;
 
   constructor(scope: Construct, id: string, props: MediaWikiPodProps) {
     super(scope, id);
     const { release, labels } = props;
     const { profile } = release;
-    this.terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? 10;
-    if (!Number.isInteger(this.terminationGracePeriodSeconds) || this.terminationGracePeriodSeconds < 0) {
-      throw new Error(`'terminationGracePeriodSeconds' (${this.terminationGracePeriodSeconds}) must be a whole number of seconds, 0 or more`);
+    this.terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds;
+    this.preStopSleepSeconds = props.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
+    if (!Number.isInteger(this.preStopSleepSeconds) || this.preStopSleepSeconds < 0) {
+      throw new Error(`'preStopSleepSeconds' (${this.preStopSleepSeconds}) must be a whole number of seconds, 0 or more`);
     }
-    const context: PodPartContext = { release, prefix: `mediawiki-${release.spec.release}`, tlsSecretName: props.tlsSecretName };
+    if (!Number.isInteger(this.terminationGracePeriodSeconds) || this.terminationGracePeriodSeconds <= this.preStopSleepSeconds) {
+      throw new Error(
+        `'terminationGracePeriodSeconds' (${this.terminationGracePeriodSeconds}) must be a whole number of seconds greater than 'preStopSleepSeconds' (${this.preStopSleepSeconds})`,
+      );
+    }
+    const context: PodPartContext = {
+      release,
+      prefix: `mediawiki-${release.spec.release}`,
+      tlsSecretName: props.tlsSecretName,
+      preStopSleepSeconds: this.preStopSleepSeconds,
+    };
 
     const sidecars = (props.sidecars ?? SIDECARS).filter((s) => s.profileSwitch === undefined || profile.sidecars[s.profileSwitch]);
     // In container order: the main containers, the features mounted into them, then the sidecars.

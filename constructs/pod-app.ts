@@ -1,10 +1,9 @@
 import { envList, resourceRequirements, restrictedSecurityContext } from './container-spec.js';
 import { PHP_LOGGING_VOLUME, SHARED_SOCKET_VOLUME, type PodPart, type PodPartContext } from './pod-part.js';
-import { PRE_STOP_SLEEP_SECONDS } from './pod-httpd.js';
 import * as files from './release-config.js';
 
 /** php-fpm (the mw flavour and kind image): MediaWiki itself, tuned by the profile's php settings. */
-export function appPart({ release, prefix }: PodPartContext): PodPart {
+export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext): PodPart {
   const { profile } = release;
   const { php } = profile;
   const name = `${prefix}-app`;
@@ -44,7 +43,7 @@ export function appPart({ release, prefix }: PodPartContext): PodPart {
         env: envList(env),
         livenessProbe: socketProbe,
         readinessProbe: socketProbe,
-        lifecycle: { preStop: { exec: { command: ['/bin/sleep', String(PRE_STOP_SLEEP_SECONDS)] } } },
+        lifecycle: { preStop: { exec: { command: ['/bin/sleep', String(preStopSleepSeconds)] } } },
         resources: resourceRequirements(profile.resources.app),
         securityContext: restrictedSecurityContext(slowlog ? ['SYS_PTRACE'] : []),
         volumeMounts: [

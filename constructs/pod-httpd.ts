@@ -2,11 +2,8 @@ import { envFromPodField, envList, resourceRequirements, restrictedSecurityConte
 import { SHARED_SOCKET_VOLUME, type PodPart, type PodPartContext } from './pod-part.js';
 import * as files from './release-config.js';
 
-/** Seconds httpd and php-fpm keep serving after the pod is told to stop, while endpoints drain. */
-export const PRE_STOP_SLEEP_SECONDS = 8;
-
 /** Apache httpd (the web flavour image): the vhost that hands php to php-fpm over the shared socket. */
-export function httpdPart({ release, prefix }: PodPartContext): PodPart {
+export function httpdPart({ release, prefix, preStopSleepSeconds }: PodPartContext): PodPart {
   const { profile } = release;
   return {
     volumes: [
@@ -29,7 +26,7 @@ export function httpdPart({ release, prefix }: PodPartContext): PodPart {
         ],
         livenessProbe: { tcpSocket: { port: 'httpd' } },
         readinessProbe: { httpGet: { path: '/healthz', port: 'php-metrics' } },
-        lifecycle: { preStop: { exec: { command: ['/bin/sleep', String(PRE_STOP_SLEEP_SECONDS)] } } },
+        lifecycle: { preStop: { exec: { command: ['/bin/sleep', String(preStopSleepSeconds)] } } },
         resources: resourceRequirements(profile.resources.httpd),
         securityContext: restrictedSecurityContext(),
         volumeMounts: [

@@ -63,6 +63,8 @@ export interface PodPartContext {
   readonly prefix: string;
   /** The Secret cert-manager writes the TLS proxy's certificate into. */
   readonly tlsSecretName: string;
+  /** Seconds httpd and php-fpm keep serving after the stop signal, while the endpoints drain. */
+  readonly preStopSleepSeconds: number;
 }
 
 /** Containers beside httpd and php-fpm: always run (the TLS proxy) or behind a switch of the service profile. */

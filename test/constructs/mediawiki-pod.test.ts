@@ -97,13 +97,19 @@ test('every container gets the restricted security context; only the slowlog add
   expect(quiet.construct.template.metadata!.annotations).not.toHaveProperty(['mw-gitops.wikimedia.org/policy-exceptions']);
 });
 
-test('the grace period is a prop with a default of 10 seconds', () => {
-  expect(pod().spec.terminationGracePeriodSeconds).toBe(10);
+test('the grace period and the preStop sleep are props; the sleep must end inside the grace period', () => {
+  const preStop = (c: IContainer) => c.lifecycle!.preStop!.exec!.command;
+  const defaults = pod().spec;
+  expect(defaults.terminationGracePeriodSeconds).toBe(10);
+  expect(defaults.containers.slice(0, 2).map(preStop)).toEqual([['/bin/sleep', '8'], ['/bin/sleep', '8']]);
+
   const chart = Testing.chart();
-  const custom = new MediaWikiPod(chart, 'Pod', { release: mwWebMain(), labels: {}, tlsSecretName: 'certs', terminationGracePeriodSeconds: 30 });
+  const props = { release: mwWebMain(), labels: {}, tlsSecretName: 'certs' };
+  const custom = new MediaWikiPod(chart, 'Pod', { ...props, terminationGracePeriodSeconds: 30, preStopSleepSeconds: 20 });
   expect(custom.template.spec!.terminationGracePeriodSeconds).toBe(30);
-  expect(() => new MediaWikiPod(chart, 'Bad', { release: mwWebMain(), labels: {}, tlsSecretName: 'certs', terminationGracePeriodSeconds: -1 })).toThrow(
-    "'terminationGracePeriodSeconds' (-1) must be a whole number of seconds, 0 or more",
+  expect(preStop(custom.template.spec!.containers[1])).toEqual(['/bin/sleep', '20']);
+  expect(() => new MediaWikiPod(chart, 'Bad', { ...props, terminationGracePeriodSeconds: 5 })).toThrow(
+    "'terminationGracePeriodSeconds' (5) must be a whole number of seconds greater than 'preStopSleepSeconds' (8)",
   );
 });
 
