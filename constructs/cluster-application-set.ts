@@ -1,6 +1,5 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { UserError } from '../config/errors.js';
 import { STAGES, type Stage } from '../config/model.js';
 import type { Cluster, Platform } from '../config/profile.js';
 import { ApplicationSet, type ApplicationSetSpecTemplateSpecSource } from '../imports/argocd-appset-argoproj.io.js';
@@ -10,6 +9,10 @@ export const DEFAULT_PLUGIN_NAME = 'mw-gitops-v1';
 
 /** Where a plugin-mode Application renders from: the source repository of this project. */
 export interface PluginSource {
+  /**
+   * `<metadata.name>-<spec.version>` of argocd/plugin.yaml.
+   * @default DEFAULT_PLUGIN_NAME
+   */
   readonly name?: string;
   readonly repoURL: string;
   readonly targetRevision: string;
@@ -52,11 +55,13 @@ export interface ClusterApplicationSetProps extends ChartProps {
  * instead of reading the rendered tree.
  */
 export class ClusterApplicationSet extends Chart {
+  readonly apiObject: ApplicationSet;
+
   constructor(scope: Construct, id: string, props: ClusterApplicationSetProps) {
     const { cluster, platform } = props;
     super(scope, id, { ...props, namespace: platform.argocd.namespace, disableResourceNameHashes: true });
     const labels = { cluster: '{{.cluster}}', namespace: '{{.namespace}}', release: '{{.release}}', stage: '{{.stage}}', deploy: '{{.deploy}}' };
-    new ApplicationSet(this, 'Resource', {
+    this.apiObject = new ApplicationSet(this, 'Resource', {
       metadata: { name: `mediawiki-${cluster.name}`, labels: { 'app.kubernetes.io/managed-by': 'mw-gitops', cluster: cluster.name } },
       spec: {
         goTemplate: true,
@@ -120,9 +125,8 @@ function applicationSource(props: ClusterApplicationSetProps): ApplicationSetSpe
   if (mode === 'rendered') return { repoUrl: platform.argocd.repoURL, targetRevision: platform.argocd.targetRevision, path: '{{.path}}' };
   const plugin = props.pluginSource ?? platform.argocd.plugin;
   if (!plugin) {
-    throw new UserError(
-      `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
-    );
+    // Input loading refuses such a configuration; this guards the construct's own props.
+    throw new Error(`cluster ${cluster.name} renders through the Argo CD plugin ('sourceMode' plugin) but neither 'pluginSource' nor the platform's argocd.plugin names the source repository`);
   }
   return {
     repoUrl: plugin.repoURL,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { kubeObject } from './kube-object.js';
@@ -7,6 +8,10 @@ export interface HashedConfigMapProps {
   /** The name before the hash suffix, e.g. `mediawiki-main-httpd-sites-config`. */
   readonly baseName: string;
   readonly data: Readonly<Record<string, string>>;
+  /**
+   * Labels of the ConfigMap.
+   * @default - none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -16,6 +21,7 @@ export interface HashedConfigMapProps {
  */
 export class HashedConfigMap extends Construct {
   readonly name: string;
+  readonly apiObject: ApiObject;
 
   constructor(scope: Construct, id: string, props: HashedConfigMapProps) {
     super(scope, id);
@@ -23,7 +29,7 @@ export class HashedConfigMap extends Construct {
     const hash = createHash('sha256');
     for (const key of keys) hash.update(`${key}\0${props.data[key]}\0`);
     this.name = `${props.baseName}-${hash.digest('hex').slice(0, 10)}`;
-    kubeObject<IConfigMap>(this, 'Resource', {
+    this.apiObject = kubeObject<IConfigMap>(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: this.name, labels: { ...props.labels } },

@@ -1,13 +1,13 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ResolvedRelease } from '../render/resolve.js';
+import type { ResolvedRelease } from './resolved-release.js';
 import { CanaryStep } from './canary-step.js';
 import { MediaWikiDaemonSet } from './mediawiki-daemon-set.js';
 import { MediaWikiPod } from './mediawiki-pod.js';
 import { MediaWikiRollout } from './mediawiki-rollout.js';
+import { PercentOrCount } from './percent-or-count.js';
 import { ReleaseDisruptionBudget } from './release-disruption-budget.js';
 import { ReleaseNetworkPolicy } from './release-network-policy.js';
-import * as ports from './release-config.js';
 import { POD_HASH_ARG, SupervisionAnalysis } from './supervision-analysis.js';
 import { TlsCertificate } from './tls-certificate.js';
 import { NodePortService } from './tls-service.js';
@@ -64,11 +64,11 @@ export class MediaWikiRelease extends Chart {
         replicas: release.replicas ?? 0,
         template: pod.template,
         steps,
-        maxSurge: profile.maxSurge,
-        maxUnavailable: profile.maxUnavailable,
+        maxSurge: PercentOrCount.parse(profile.maxSurge),
+        maxUnavailable: PercentOrCount.parse(profile.maxUnavailable),
       });
       if ((release.replicas ?? 0) > 1) {
-        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: profile.maxUnavailable });
+        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: PercentOrCount.parse(profile.maxUnavailable) });
       }
     }
 
@@ -99,10 +99,7 @@ export class MediaWikiRelease extends Chart {
       }
     }
 
-    const podPorts = [ports.HTTPD_PORT, ports.PHP_METRICS_PORT, release.tlsPort, ports.ENVOY_ADMIN_PORT];
-    if (profile.sidecars.exporters) podPorts.push(ports.HTTPD_EXPORTER_PORT, ports.PHP_FPM_EXPORTER_PORT);
-    if (profile.sidecars.mcrouter) podPorts.push(ports.MCROUTER_EXPORTER_PORT);
-    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: podPorts, egress: profile.egress });
+    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: pod.ingressPorts, egress: profile.egress });
 
     const { cluster, platform } = release;
     new TlsCertificate(this, 'TlsCertificate', {

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { Rollout, RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable } from '../imports/rollout-argoproj.io.js';
 import type { CanaryStep } from './canary-step.js';
+import { PercentOrCount } from './percent-or-count.js';
 import { setRawJson } from './raw-json.js';
 
 export interface MediaWikiRolloutProps {
@@ -12,9 +13,36 @@ export interface MediaWikiRolloutProps {
   readonly replicas: number;
   readonly template: IPodTemplateSpec;
   readonly steps: readonly CanaryStep[];
-  /** Basic canary arithmetic (no traffic router): surge and unavailability while stepping. */
-  readonly maxSurge: string;
-  readonly maxUnavailable: string;
+  /**
+   * Pods above the replicas while stepping (basic canary arithmetic, no traffic router).
+   * @default 25%
+   */
+  readonly maxSurge?: PercentOrCount;
+  /**
+   * Pods below the replicas while stepping.
+   * @default 25%
+   */
+  readonly maxUnavailable?: PercentOrCount;
+  /**
+   * Seconds a step may make no progress before the rollout counts as failed.
+   * @default 1200
+   */
+  readonly progressDeadlineSeconds?: number;
+  /**
+   * Abort (and scale the canary away) when the progress deadline passes.
+   * @default true
+   */
+  readonly progressDeadlineAbort?: boolean;
+  /**
+   * Seconds an aborted canary's pods stay before they are scaled down.
+   * @default 0 (at once)
+   */
+  readonly abortScaleDownDelaySeconds?: number;
+  /**
+   * Old ReplicaSets kept for rollbacks.
+   * @default 5
+   */
+  readonly revisionHistoryLimit?: number;
 }
 
 /**
@@ -23,22 +51,26 @@ export interface MediaWikiRolloutProps {
  * to the new version.
  */
 export class MediaWikiRollout extends Construct {
+  readonly apiObject: Rollout;
+
   constructor(scope: Construct, id: string, props: MediaWikiRolloutProps) {
     super(scope, id);
-    const rollout = new Rollout(this, 'Resource', {
+    const maxSurge = props.maxSurge ?? PercentOrCount.percent(25);
+    const maxUnavailable = props.maxUnavailable ?? PercentOrCount.percent(25);
+    if (maxSurge.isZero && maxUnavailable.isZero) throw new Error("'maxSurge' and 'maxUnavailable' cannot be both zero");
+    this.apiObject = new Rollout(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: {
         replicas: props.replicas,
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 1200,
-        progressDeadlineAbort: true,
+        revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
+        progressDeadlineSeconds: props.progressDeadlineSeconds ?? 1200,
+        progressDeadlineAbort: props.progressDeadlineAbort ?? true,
         selector: { matchLabels: { ...props.selector } },
         strategy: {
           canary: {
-            maxSurge: percentOrCount(props.maxSurge, RolloutSpecStrategyCanaryMaxSurge),
-            maxUnavailable: percentOrCount(props.maxUnavailable, RolloutSpecStrategyCanaryMaxUnavailable),
-            // An aborted canary scales its pods away at once.
-            abortScaleDownDelaySeconds: 0,
+            maxSurge: intOrString(maxSurge, RolloutSpecStrategyCanaryMaxSurge),
+            maxUnavailable: intOrString(maxUnavailable, RolloutSpecStrategyCanaryMaxUnavailable),
+            abortScaleDownDelaySeconds: props.abortScaleDownDelaySeconds ?? 0,
             steps: props.steps.map((s) => s._toKube()),
           },
         },
@@ -46,10 +78,11 @@ export class MediaWikiRollout extends Construct {
     });
     // The generated Rollout types re-declare the whole pod spec; the pod is built once with the
     // core Kubernetes types (shared with the DaemonSet) and placed here as it is.
-    setRawJson(rollout, ['spec', 'template'], props.template);
+    setRawJson(this.apiObject, ['spec', 'template'], props.template);
   }
 }
 
-function percentOrCount<T>(value: string, type: { fromString(v: string): T; fromNumber(v: number): T }): T {
-  return value.endsWith('%') ? type.fromString(value) : type.fromNumber(Number(value));
+function intOrString<T>(value: PercentOrCount, type: { fromString(v: string): T; fromNumber(v: number): T }): T {
+  const kube = value.toKube();
+  return typeof kube === 'string' ? type.fromString(kube) : type.fromNumber(kube);
 }

@@ -2,7 +2,7 @@
  * The configuration files of one release's pod (apache vhost, envoy, php env, rsyslog), as text.
  * Pure functions; the pod mounts them from content-hashed ConfigMaps.
  */
-import type { ResolvedRelease } from '../render/resolve.js';
+import type { ResolvedRelease } from './resolved-release.js';
 
 export const HTTPD_PORT = 8080;
 export const PHP_METRICS_PORT = 9181;

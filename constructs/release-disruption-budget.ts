@@ -1,25 +1,28 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { kubeObject } from './kube-object.js';
+import type { PercentOrCount } from './percent-or-count.js';
 
 export interface ReleaseDisruptionBudgetProps {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly selector: Readonly<Record<string, string>>;
-  /** A count or a percentage, e.g. "6%" (today's rolling-update unavailability). */
-  readonly maxUnavailable: string;
+  /** How many pods a drain may take at once, e.g. 6% (today's rolling-update unavailability). */
+  readonly maxUnavailable: PercentOrCount;
 }
 
 /** Keeps node drains from taking more than the release's share of pods at once. */
 export class ReleaseDisruptionBudget extends Construct {
+  readonly apiObject: ApiObject;
+
   constructor(scope: Construct, id: string, props: ReleaseDisruptionBudgetProps) {
     super(scope, id);
-    const value = props.maxUnavailable.endsWith('%') ? props.maxUnavailable : Number(props.maxUnavailable);
-    kubeObject<IPodDisruptionBudget>(this, 'Resource', {
+    this.apiObject = kubeObject<IPodDisruptionBudget>(this, 'Resource', {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata: { name: props.name, labels: { ...props.labels } },
-      spec: { maxUnavailable: value, selector: { matchLabels: { ...props.selector } } },
+      spec: { maxUnavailable: props.maxUnavailable.toKube(), selector: { matchLabels: { ...props.selector } } },
     });
   }
 }

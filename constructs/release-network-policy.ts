@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
@@ -15,13 +16,15 @@ export interface ReleaseNetworkPolicyProps {
 
 /** Ingress only on the pod's own ports; egress only where the profile says. */
 export class ReleaseNetworkPolicy extends Construct {
+  readonly apiObject: ApiObject;
+
   constructor(scope: Construct, id: string, props: ReleaseNetworkPolicyProps) {
     super(scope, id);
     const egress: INetworkPolicyEgressRule[] = props.egress.map((rule) => ({
       to: rule.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
       ports: rule.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort ? { endPort: p.endPort } : {}) })),
     }));
-    kubeObject<INetworkPolicy>(this, 'Resource', {
+    this.apiObject = kubeObject<INetworkPolicy>(this, 'Resource', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: props.name, labels: { ...props.labels } },

@@ -3,7 +3,7 @@ import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, type AnalysisTemplateSpecMetrics } from '../imports/analysis-argoproj.io.js';
 import type { Stage, SupervisionCheck } from '../config/model.js';
 import type { Resources } from '../config/profile.js';
-import { resourceRequirements } from './mediawiki-pod.js';
+import { resourceRequirements, restrictedSecurityContext } from './container-spec.js';
 import { setRawJson } from './raw-json.js';
 
 export interface SupervisionAnalysisProps {
@@ -31,6 +31,7 @@ export const POD_HASH_ARG = 'new-pods-hash';
  */
 export class SupervisionAnalysis extends Construct {
   readonly name: string;
+  readonly apiObject: AnalysisTemplate;
 
   constructor(scope: Construct, id: string, props: SupervisionAnalysisProps) {
     super(scope, id);
@@ -46,12 +47,12 @@ export class SupervisionAnalysis extends Construct {
         metrics.push({ name: `commands-${i}`, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0), provider: {} });
       }
     });
-    const template = new AnalysisTemplate(this, 'Resource', {
+    this.apiObject = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: { args: [{ name: POD_HASH_ARG }], metrics },
     });
     for (const job of jobs) {
-      setRawJson(template, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
+      setRawJson(this.apiObject, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
     }
   }
 }
@@ -107,7 +108,7 @@ function commandsJob(props: SupervisionAnalysisProps, commands: readonly string[
               // Every command must pass; the first failure fails the metric.
               command: ['/bin/sh', '-ec', commands.join('\n')],
               resources: resourceRequirements(props.commandsResources),
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: restrictedSecurityContext(),
             },
           ],
         },

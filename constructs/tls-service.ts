@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { kubeObject } from './kube-object.js';
@@ -20,10 +21,12 @@ export interface NodePortServiceProps {
 
 /** A NodePort Service: LVS sends traffic to this port on every node. */
 export class NodePortService extends Construct {
+  readonly apiObject: ApiObject;
+
   constructor(scope: Construct, id: string, props: NodePortServiceProps) {
     super(scope, id);
     const local = props.trafficPolicy === 'Local';
-    kubeObject<IService>(this, 'Resource', {
+    this.apiObject = kubeObject<IService>(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: props.name, labels: { ...props.labels } },

@@ -11,7 +11,8 @@ import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import type { ProjectInputs } from './inputs.js';
 import { renderReadme } from './readme.js';
 import type { ReleaseIndexEntry, ReleasesIndex, UnmanagedNamespace } from './releases-index.js';
-import { resolveRelease, type ResolvedRelease } from './resolve.js';
+import type { ResolvedRelease } from '../constructs/resolved-release.js';
+import { resolveRelease } from './resolve.js';
 import { sortedTree, type RenderedTree } from './tree.js';
 
 export type KubeObject = Record<string, unknown>;

@@ -47,7 +47,7 @@ test('three broken inputs: synth exits 2 listing each, dist/ untouched; validate
   edit(root, 'environments/profiles.ts', "httpd: { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '500m', memory: '400Mi' } },", "httpd: { requests: { cpu: '200m', memory: '200Mi' } },");
   edit(root, 'environments/profiles.ts', 'ports: { main: { tls: 4446 } },', 'ports: { main: { tls: 4450 } },');
   edit(root, 'constructs/tls-service.ts', "import { Construct } from 'constructs';", "import { Construct } from 'constructs';\nimport { setRawJson } from './raw-json.js';");
-  edit(root, 'constructs/tls-service.ts', '    kubeObject<IService>(this, ', '    const service = kubeObject<IService>(this, ');
+  edit(root, 'constructs/tls-service.ts', '    this.apiObject = kubeObject<IService>(this, ', '    const service = this.apiObject = kubeObject<IService>(this, ');
   edit(root, 'constructs/tls-service.ts', '    });\n  }\n}', "    });\n    setRawJson(service, ['spec', 'externalTrafficPolcy'], 'Local');\n  }\n}");
 
   // THEN synth refuses, lists each, and writes nothing

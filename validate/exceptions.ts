@@ -15,24 +15,13 @@
 import { RULE_GROUPS, ruleInfo } from './rules.js';
 import { asObj, formatPath, type PathPart } from './objects.js';
 import type { PolicyException } from './types.js';
+import { POLICY_EXCEPTIONS_ANNOTATION, type PolicyExceptionEntry } from '../config/policy-exceptions.js';
 
-export const POLICY_EXCEPTIONS_ANNOTATION = 'mw-gitops.wikimedia.org/policy-exceptions';
-
-export interface ParsedException {
-  readonly rule: string;
-  readonly container?: string;
-  readonly reason: string;
-}
+export type ParsedException = PolicyExceptionEntry;
 
 export interface ExceptionProblem {
   readonly field: string;
   readonly message: string;
-}
-
-/** Builds the annotation value for a list of exceptions (what constructs put on an object). */
-export function policyExceptionsAnnotation(entries: readonly ParsedException[]): Record<string, string> {
-  const value = entries.map((e) => `${e.rule}${e.container ? `:${e.container}` : ''}=${e.reason.replace(/[;\n]/g, ',')}`).join('; ');
-  return { [POLICY_EXCEPTIONS_ANNOTATION]: value };
 }
 
 /** Parses the annotation on `meta`; problems are reported under rule `policy-exception`. */

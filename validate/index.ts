@@ -17,7 +17,8 @@ import type { ObjectFile, PolicyException, ValidateOptions, ValidationResult, Vi
 export type * from './types.js';
 export { RULES } from './rules.js';
 export { DEFAULT_HOST_PATH_ALLOW_LIST, parseImage } from './policy.js';
-export { POLICY_EXCEPTIONS_ANNOTATION, policyExceptionsAnnotation, profilePolicyExceptions } from './exceptions.js';
+export { POLICY_EXCEPTIONS_ANNOTATION, policyExceptionsAnnotation } from '../config/policy-exceptions.js';
+export { profilePolicyExceptions } from './exceptions.js';
 export { RULE_GROUPS } from './rules.js';
 export { parseManifests } from './manifests.js';
 

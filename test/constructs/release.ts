@@ -1,0 +1,34 @@
+/** A resolved release of the real environments/ profiles, for construct tests. */
+import { clusters, platform, profiles } from '../../environments/index.js';
+import type { ServiceProfile } from '../../config/profile.js';
+import type { ResolvedRelease } from '../../constructs/resolved-release.js';
+
+export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): ResolvedRelease {
+  const profile = { ...profiles.find((p) => p.namespace === 'mw-web')!, ...profileChanges };
+  const cluster = clusters.find((c) => c.name === 'eqiad')!;
+  const field = ['mw-web'];
+  return {
+    spec: {
+      cluster: cluster.name,
+      namespace: 'mw-web',
+      release: 'main',
+      stage: 'production',
+      deploy: true,
+      mwKind: 'image',
+      mwFlavour: 'publish-8.3',
+      webFlavour: 'webserver',
+      origin: { release: field, mwFlavour: field, webFlavour: field, mwKind: field, clusters: field },
+    },
+    profile,
+    cluster,
+    platform,
+    registry: 'registry.example.org',
+    images: { app: 'registry.example.org/mediawiki:1', httpd: 'registry.example.org/webserver:1' },
+    replicas: 4,
+    routedVia: 'main',
+    ports: { tls: 4450 },
+    tlsPort: 4450,
+    servergroup: 'kube-mw-web',
+    checks: [],
+  };
+}
