@@ -5,15 +5,14 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import { DEFAULT_CLUSTERS, DEFAULT_MW_KIND, STAGES, stageIndex, type Deployments, type FieldPath, type ReleaseSpec, type SupervisionCheck, type SupervisionRule } from './model.js';
-import { DnsLabel, FlavourName } from './names.js';
+import { DnsLabel, FlavourName, ImageKind, nameMap, partialNameMap } from './names.js';
 import { parseWith, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 const Stage = z.enum(STAGES);
-const MwKind = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind such as "image", "debug-image" or "cli-image"');
 
 const ReleaseFields = z.strictObject({
   stage: Stage.optional(),
-  mw_kind: MwKind.optional(),
+  mw_kind: ImageKind.optional(),
   mw_flavour: FlavourName.optional(),
   web_flavour: FlavourName.optional(),
   deploy: z.boolean().optional(),
@@ -23,8 +22,8 @@ const ReleaseFields = z.strictObject({
 const Target = z.strictObject({
   namespace: DnsLabel,
   scope: z.string().min(1).optional(),
-  releases: z.record(DnsLabel, ReleaseFields.nullable()),
-  mw_kind: MwKind.optional(),
+  releases: nameMap(DnsLabel, ReleaseFields.nullable()),
+  mw_kind: ImageKind.optional(),
   mw_flavour: FlavourName,
   web_flavour: FlavourName,
   /** Only in the 2024-10 shape: true meant the testservers stage. */
@@ -53,7 +52,7 @@ const Check = z.union([
 
 const Rule = z.strictObject({
   scope: z.string().min(1),
-  stages: z.partialRecord(Stage, z.array(Check)),
+  stages: partialNameMap(Stage, z.array(Check)),
 });
 
 const Wrapper = z.strictObject({
@@ -123,7 +122,7 @@ function legacyToTargets(source: YamlSource, entries: { entry: LegacyEntry; path
   for (const { entry, path } of entries) {
     let group = byNamespace.get(entry.namespace);
     if (!group) {
-      group = { target: { namespace: entry.namespace, releases: {}, mw_flavour: entry.mw_flavour, web_flavour: entry.web_flavour }, path };
+      group = { target: { namespace: entry.namespace, releases: Object.create(null) as Target['releases'], mw_flavour: entry.mw_flavour, web_flavour: entry.web_flavour }, path };
       byNamespace.set(entry.namespace, group);
     }
     const add = (name: string, fields: z.infer<typeof ReleaseFields>, field: FieldPath) => {

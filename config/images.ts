@@ -5,21 +5,21 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import type { Deployments, FieldPath, ReleaseSpec } from './model.js';
-import { Digest, FlavourName, OciTag, RegistryHost, RepositoryPath } from './names.js';
+import { Digest, FlavourName, ImageKind, OciTag, RegistryHost, RepositoryPath, nameMap } from './names.js';
 import { parseWith, parseYamlSource } from './yaml-source.js';
 
 const Flavour = z.strictObject({
   tag: OciTag,
   /** mw flavours: per mw_kind; web flavours: under the key `web`. Pins the image by digest. */
-  digests: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), Digest).optional(),
+  digests: nameMap(ImageKind, Digest).optional(),
 });
 
 export const ImagesFile = z.strictObject({
   registry: RegistryHost,
-  mw_kinds: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), RepositoryPath),
+  mw_kinds: nameMap(ImageKind, RepositoryPath),
   web_repository: RepositoryPath,
-  mw_flavours: z.record(FlavourName, Flavour),
-  web_flavours: z.record(FlavourName, Flavour),
+  mw_flavours: nameMap(FlavourName, Flavour),
+  web_flavours: nameMap(FlavourName, Flavour),
 });
 export type ImagesFile = z.infer<typeof ImagesFile>;
 

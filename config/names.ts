@@ -24,7 +24,34 @@ export const RepositoryPath = z
   .string()
   .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an image repository path such as "restricted/mediawiki-multiversion"');
 
+/** An image kind (`image`, `debug-image`, `cli-image`): a key of mw_kinds in images.yaml. */
+export const ImageKind = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind such as "image", "debug-image" or "cli-image"');
+
 /** A registry host[:port]. */
 export const RegistryHost = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a registry host name such as "docker-registry.discovery.wmnet"');
+
+/**
+ * A mapping keyed by names (releases, flavours, image kinds). zod's record skips a `__proto__` key
+ * unchecked and returns an object whose prototype answers `constructor` or `toString`; this checks
+ * `__proto__` like any key and returns a map with no prototype, so a lookup finds only names.
+ */
+export function nameMap<K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) {
+  return withoutPrototype(key, z.record(key, value));
+}
+
+/** nameMap where `key` is an enum and not every member need be present. */
+export function partialNameMap<K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) {
+  return withoutPrototype(key, z.partialRecord(key, value));
+}
+
+function withoutPrototype<R extends z.ZodType<object>>(key: z.core.$ZodType, record: R) {
+  const protoKey = z.unknown().superRefine((input, ctx) => {
+    if (input === null || typeof input !== 'object' || !Object.hasOwn(input, '__proto__')) return;
+    const result = z.safeParse(key, '__proto__');
+    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: result.success ? 'cannot be used as a name' : result.error.issues[0].message });
+  });
+  return protoKey.pipe(record).transform((map) => Object.assign(Object.create(null) as z.output<R>, map));
+}
+
