@@ -68,7 +68,9 @@ export function parseDeployments(file: string, text: string): Deployments {
   if (data !== null && typeof data === 'object' && 'deployment_targets' in data) {
     const wrapper = parseWith(source, Wrapper);
     const releases = normalizeTargets(source, wrapper.deployment_targets.map((t, i) => ({ target: t, path: ['deployment_targets', i] })));
-    return { file, shape: 'targets', releases, supervisionRules: normalizeRules(wrapper.supervision_rules ?? []), lineOf: source.lineOf };
+    const rules = wrapper.supervision_rules ?? [];
+    checkRuleScopes(source, rules, wrapper.deployment_targets);
+    return { file, shape: 'targets', releases, supervisionRules: normalizeRules(rules), lineOf: source.lineOf };
   }
   throw new ConfigError(
     { file, line: source.lineOf([]) },
@@ -187,6 +189,17 @@ export function compareReleases(a: Pick<ReleaseSpec, 'cluster' | 'stage' | 'name
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A rule whose scope no target has supervises nothing: almost certainly a typo. */
+function checkRuleScopes(source: YamlSource, rules: z.infer<typeof Rule>[], targets: Target[]): void {
+  const scopes = [...new Set(targets.flatMap((t) => (t.scope === undefined ? [] : [t.scope])))].sort();
+  rules.forEach((rule, i) => {
+    if (scopes.includes(rule.scope)) return;
+    const path = ['supervision_rules', i, 'scope'];
+    const known = scopes.length ? `the targets' scopes are ${scopes.map((s) => JSON.stringify(s)).join(', ')}` : 'no target has a scope';
+    throw new ConfigError({ file: source.file, field: fieldPath(path), line: source.lineOf(path) }, `scope ${JSON.stringify(rule.scope)} matches no deployment target (${known}), so the rule would supervise nothing`);
+  });
 }
 
 function normalizeRules(rules: z.infer<typeof Rule>[]): SupervisionRule[] {

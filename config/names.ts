@@ -30,7 +30,11 @@ export const ImageKind = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an im
 /** A registry host[:port]. */
 export const RegistryHost = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a registry host name such as "docker-registry.discovery.wmnet"');
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a registry host name such as "docker-registry.discovery.wmnet"')
+  .refine((host) => {
+    const port = /:([0-9]+)$/.exec(host)?.[1];
+    return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  }, 'must have a port from 1 to 65535');
 
 /**
  * A mapping keyed by names (releases, flavours, image kinds). zod's record skips a `__proto__` key
