@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import { DEFAULT_CLUSTERS, DEFAULT_MW_KIND, STAGES, stageIndex, type Deployments, type FieldPath, type ReleaseSpec, type SupervisionCheck, type SupervisionRule } from './model.js';
-import { DnsLabel, FlavourName, ImageKind, nameMap, partialNameMap } from './names.js';
+import { DnsLabel, FlavourName, ImageKind, nameMap, partialNameMap, releaseNameProblem } from './names.js';
 import { parseWith, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 const Stage = z.enum(STAGES);
@@ -160,6 +160,8 @@ function normalizeTargets(source: YamlSource, targets: { target: Target; path: F
       for (const [name, fields] of Object.entries(target.releases)) {
         const own = fields ?? {};
         const releasePath: FieldPath = [...path, 'releases', name];
+        const tooLong = releaseNameProblem(name);
+        if (tooLong) throw new ConfigError({ file: source.file, field: fieldPath(releasePath), line: source.lineOf(releasePath) }, tooLong);
         const pick = (key: 'mw_flavour' | 'web_flavour' | 'mw_kind'): FieldPath => (own[key] !== undefined ? [...releasePath, key] : [...path, key]);
         releases.push({
           cluster,

@@ -59,3 +59,27 @@ function withoutPrototype<R extends z.ZodType<object>>(key: z.core.$ZodType, rec
   return protoKey.pipe(record).transform((map) => Object.assign(Object.create(null) as z.output<R>, map));
 }
 
+/**
+ * The longest names constructs/ derives from a release name, with their Kubernetes limits:
+ * containers are DNS-1123 labels (mediawiki-pod.ts), Services DNS-1035 labels
+ * (mediawiki-release.ts). ConfigMap and other object names may have 253 characters, which no
+ * DNS-label release name reaches.
+ */
+const DERIVED_NAMES = [
+  { kind: 'container', prefix: 'mediawiki-', suffix: '-mcrouter-exporter', limit: 63 },
+  { kind: 'Service', prefix: 'mediawiki-', suffix: '-tls-service', limit: 63 },
+] as const;
+
+/** The longest release name whose derived names all fit. */
+export const MAX_RELEASE_NAME = Math.min(...DERIVED_NAMES.map((d) => d.limit - d.prefix.length - d.suffix.length));
+
+/** Why `release` is too long for a name derived from it, or undefined when every one fits. */
+export function releaseNameProblem(release: string): string | undefined {
+  for (const { kind, prefix, suffix, limit } of DERIVED_NAMES) {
+    const derived = `${prefix}${release}${suffix}`;
+    if (derived.length > limit) {
+      return `release name "${release}" has ${release.length} characters: the ${kind} name ${derived} would have ${derived.length}, over Kubernetes' limit of ${limit}; release names may have at most ${MAX_RELEASE_NAME} characters`;
+    }
+  }
+  return undefined;
+}
