@@ -96,7 +96,7 @@ function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[])
 export function parseWith<S extends z.ZodType>(source: YamlSource, schema: S): z.infer<S> {
   const result = schema.safeParse(source.data);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
+  const issues = result.error.issues.flatMap((issue) => narrowUnion(issue, source.data)).map((issue) => {
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
     return { path, line: source.lineOf(path), message: describeIssue(issue, source.data) };
   });
@@ -104,6 +104,34 @@ export function parseWith<S extends z.ZodType>(source: YamlSource, schema: S): z
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   throw new ConfigError({ file: source.file, field: fieldPath(first.path), line: first.line }, first.message + more);
+}
+
+/**
+ * zod reports a value that fits no branch of a union as "Invalid input". When the value's keys
+ * pick exactly one branch (`{logstash_check: …}` or `{commands: …}`), report that branch's
+ * problems instead, so `threshold: "150"` is reported at threshold.
+ */
+function narrowUnion(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const offKeys = (sub: z.core.$ZodIssue) =>
+    sub.path.length <= 1 && (sub.code === 'unrecognized_keys' || (sub.code === 'invalid_type' && sub.path.length === 1 && !valueAt(data, [...issue.path, ...sub.path]).present));
+  const fitting = issue.errors.filter((branch) => !branch.some(offKeys));
+  // Not a mapping at all: every branch says so the same way.
+  const [first] = issue.errors[0];
+  if (first.code === 'invalid_type' && first.path.length === 0 && issue.errors.every((b) => b[0].code === 'invalid_type' && b[0].path.length === 0 && b[0].expected === first.expected)) {
+    return [{ ...first, path: issue.path }];
+  }
+  if (fitting.length !== 1) return [{ ...issue, message: `must have the fields of one form: ${issue.errors.map((b) => formOf(b, issue.path, data)).join(' or ')}` }];
+  return fitting[0].flatMap((sub) => narrowUnion({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue, data));
+}
+
+/** The keys one union branch wanted: those it missed and those it accepted. */
+function formOf(branch: z.core.$ZodIssue[], at: readonly PropertyKey[], data: unknown): string {
+  const unknown = new Set(branch.flatMap((sub) => (sub.code === 'unrecognized_keys' && sub.path.length === 0 ? sub.keys : [])));
+  const missing = branch.flatMap((sub) => (sub.code === 'invalid_type' && sub.path.length === 1 ? [String(sub.path[0])] : []));
+  const { value } = valueAt(data, at);
+  const accepted = value !== null && typeof value === 'object' ? Object.keys(value).filter((k) => !unknown.has(k)) : [];
+  return `{${[...new Set([...accepted, ...missing])].join(', ')}}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {

@@ -139,6 +139,17 @@ describe('a present field of the wrong type says what it is and what is expected
     expect(err.message).toBe('deployments.yaml:1: [0].web_flavour: is required (string)');
   });
 
+  test.each([
+    ['{logstash_check: {threshold: "150"}}', '[0].logstash_check.threshold: must be a number, not the string "150"'],
+    ['{commands: [1]}', '[0].commands[0]: must be a string, not the number 1'],
+    ['x', '[0]: must be a mapping, not the string "x"'],
+    ['{}', '[0]: must have the fields of one form: {logstash_check} or {commands}'],
+    ['{commands: [a], logstash_check: {threshold: 1}}', '[0]: must have the fields of one form: {logstash_check} or {commands}'],
+  ])('a supervision check %s is reported where it goes wrong', (check, problem) => {
+    const err = configError(() => parseDeployments('deployments.yaml', targets().replace('- logstash_check: {threshold: 150}', `- ${check}`)));
+    expect(err.message).toBe(`deployments.yaml:12: supervision_rules[0].stages.production${problem}`);
+  });
+
   test('a list where a mapping belongs', () => {
     const err = configError(() => parseImages('images.yaml', IMAGES.replace(/web_flavours:\n.*\n.*\n/, 'web_flavours: [webserver]\n')));
     expect(err.message).toBe('images.yaml:12: web_flavours: must be a mapping, not a list');
