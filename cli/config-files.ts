@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UserError } from '../config/errors.js';
+import { decodeInput } from '../config/yaml-source.js';
 import type { SourceFile } from '../render/inputs.js';
 
 export const DEFAULT_CONFIG_DIR = 'environments';
@@ -16,7 +17,7 @@ export async function readConfigFiles(configDir: string, displayDir?: string): P
     const fromCwd = relative(process.cwd(), path);
     const file = displayDir !== undefined ? `${displayDir}/${name}` : fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
     try {
-      return { file, text: await readFile(path, 'utf8') };
+      return { file, text: decodeInput(file, await readFile(path)) };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new UserError(`${file}: file not found (is --config-dir ${configDir} right?)`);

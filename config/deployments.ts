@@ -6,15 +6,14 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import { DEFAULT_CLUSTERS, DEFAULT_MW_KIND, STAGES, stageIndex, type Deployments, type FieldPath, type ReleaseSpec, type SupervisionCheck, type SupervisionRule } from './model.js';
-import { DnsLabel, FlavourName } from './names.js';
+import { DnsLabel, FlavourName, ImageKind, nameMap, partialNameMap, releaseNameProblem } from './names.js';
 import { parseWith, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 const Stage = z.enum(STAGES);
-const MwKind = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind such as "image", "debug-image" or "cli-image"');
 
 const ReleaseFields = z.strictObject({
   stage: Stage.optional(),
-  mw_kind: MwKind.optional(),
+  mw_kind: ImageKind.optional(),
   mw_flavour: FlavourName.optional(),
   web_flavour: FlavourName.optional(),
   deploy: z.boolean().optional(),
@@ -24,8 +23,8 @@ const ReleaseFields = z.strictObject({
 const Target = z.strictObject({
   namespace: DnsLabel,
   scope: z.string().min(1).optional(),
-  releases: z.record(DnsLabel, ReleaseFields.nullable()),
-  mw_kind: MwKind.optional(),
+  releases: nameMap(DnsLabel, ReleaseFields.nullable()),
+  mw_kind: ImageKind.optional(),
   mw_flavour: FlavourName,
   web_flavour: FlavourName,
   /** Only in the 2024-10 shape: true meant the testservers stage. */
@@ -54,7 +53,7 @@ const Check = z.union([
 
 const Rule = z.strictObject({
   scope: z.string().min(1),
-  stages: z.partialRecord(Stage, z.array(Check)),
+  stages: partialNameMap(Stage, z.array(Check)),
 });
 
 const Wrapper = z.strictObject({
@@ -70,7 +69,9 @@ export function parseDeployments(file: string, text: string): Deployments {
   if (data !== null && typeof data === 'object' && 'deployment_targets' in data) {
     const wrapper = parseWith(source, Wrapper);
     const releases = normalizeTargets(source, wrapper.deployment_targets.map((t, i) => ({ target: t, path: ['deployment_targets', i] })));
-    return { file, shape: 'targets', releases, supervisionRules: normalizeRules(wrapper.supervision_rules ?? []), lineOf: source.lineOf };
+    const rules = wrapper.supervision_rules ?? [];
+    checkRuleScopes(source, rules, wrapper.deployment_targets);
+    return { file, shape: 'targets', releases, supervisionRules: normalizeRules(rules), lineOf: source.lineOf };
   }
   throw new ConfigError(
     { file, line: source.lineOf([]) },
@@ -124,7 +125,7 @@ function legacyToTargets(source: YamlSource, entries: { entry: LegacyEntry; path
   for (const { entry, path } of entries) {
     let group = byNamespace.get(entry.namespace);
     if (!group) {
-      group = { target: { namespace: entry.namespace, releases: {}, mw_flavour: entry.mw_flavour, web_flavour: entry.web_flavour }, path };
+      group = { target: { namespace: entry.namespace, releases: Object.create(null) as Target['releases'], mw_flavour: entry.mw_flavour, web_flavour: entry.web_flavour }, path };
       byNamespace.set(entry.namespace, group);
     }
     const add = (name: string, fields: z.infer<typeof ReleaseFields>, field: FieldPath) => {
@@ -160,6 +161,8 @@ function normalizeTargets(source: YamlSource, targets: { target: Target; path: F
       for (const [name, fields] of Object.entries(target.releases)) {
         const own = fields ?? {};
         const releasePath: FieldPath = [...path, 'releases', name];
+        const tooLong = releaseNameProblem(name);
+        if (tooLong) throw new ConfigError({ file: source.file, field: fieldPath(releasePath), line: source.lineOf(releasePath) }, tooLong);
         const pick = (key: 'mw_flavour' | 'web_flavour' | 'mw_kind'): FieldPath => (own[key] !== undefined ? [...releasePath, key] : [...path, key]);
         releases.push({
           cluster,
@@ -189,6 +192,17 @@ export function compareReleases(a: Pick<ReleaseSpec, 'cluster' | 'stage' | 'name
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A rule whose scope no target has supervises nothing: almost certainly a typo. */
+function checkRuleScopes(source: YamlSource, rules: z.infer<typeof Rule>[], targets: Target[]): void {
+  const scopes = [...new Set(targets.flatMap((t) => (t.scope === undefined ? [] : [t.scope])))].sort();
+  rules.forEach((rule, i) => {
+    if (scopes.includes(rule.scope)) return;
+    const path = ['supervision_rules', i, 'scope'];
+    const known = scopes.length ? `the targets' scopes are ${scopes.map((s) => JSON.stringify(s)).join(', ')}` : 'no target has a scope';
+    throw new ConfigError({ file: source.file, field: fieldPath(path), line: source.lineOf(path) }, `scope ${JSON.stringify(rule.scope)} matches no deployment target (${known}), so the rule would supervise nothing`);
+  });
 }
 
 function normalizeRules(rules: z.infer<typeof Rule>[]): SupervisionRule[] {

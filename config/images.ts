@@ -5,21 +5,21 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import type { Deployments, FieldPath, ReleaseSpec } from './model.js';
-import { Digest, FlavourName, OciTag, RegistryHost, RepositoryPath } from './names.js';
-import { parseWith, parseYamlSource } from './yaml-source.js';
+import { Digest, FlavourName, ImageKind, OciTag, RegistryHost, RepositoryPath, nameMap } from './names.js';
+import { parseWith, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 const Flavour = z.strictObject({
   tag: OciTag,
   /** mw flavours: per mw_kind; web flavours: under the key `web`. Pins the image by digest. */
-  digests: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), Digest).optional(),
+  digests: nameMap(ImageKind, Digest).optional(),
 });
 
 export const ImagesFile = z.strictObject({
   registry: RegistryHost,
-  mw_kinds: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be an image kind'), RepositoryPath),
+  mw_kinds: nameMap(ImageKind, RepositoryPath),
   web_repository: RepositoryPath,
-  mw_flavours: z.record(FlavourName, Flavour),
-  web_flavours: z.record(FlavourName, Flavour),
+  mw_flavours: nameMap(FlavourName, Flavour),
+  web_flavours: nameMap(FlavourName, Flavour),
 });
 export type ImagesFile = z.infer<typeof ImagesFile>;
 
@@ -32,7 +32,27 @@ export const WEB_DIGEST_KEY = 'web';
 
 export function parseImages(file: string, text: string): Images {
   const source = parseYamlSource(file, text);
-  return { file, ...parseWith(source, ImagesFile) };
+  const images = parseWith(source, ImagesFile);
+  checkDigestKeys(source, images);
+  return { file, ...images };
+}
+
+/** A digest under a key that names no image kind would pin nothing: the image would float. */
+function checkDigestKeys(source: YamlSource, images: ImagesFile): void {
+  const sections: [string, ImagesFile['mw_flavours'], readonly string[]][] = [
+    ['mw_flavours', images.mw_flavours, Object.keys(images.mw_kinds)],
+    ['web_flavours', images.web_flavours, [WEB_DIGEST_KEY]],
+  ];
+  for (const [section, flavours, kinds] of sections) {
+    for (const [name, flavour] of Object.entries(flavours)) {
+      for (const key of Object.keys(flavour.digests ?? {})) {
+        if (kinds.includes(key)) continue;
+        const path = [section, name, 'digests', key];
+        const expected = section === 'mw_flavours' ? `an image kind of mw_kinds (${list(images.mw_kinds)})` : `"${WEB_DIGEST_KEY}", the one image of a web flavour`;
+        throw new ConfigError({ file: source.file, field: fieldPath(path), line: source.lineOf(path) }, `"${key}" names no image kind; a digest key must be ${expected}`);
+      }
+    }
+  }
 }
 
 export interface ReleaseImages {

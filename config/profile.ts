@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, fieldPath } from './errors.js';
 import { STAGES } from './model.js';
-import { DnsLabel } from './names.js';
+import { DnsLabel, nameMap } from './names.js';
 
 const NodePort = z.number().int().min(1).max(65535);
 const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'must be a Kubernetes quantity such as "200m" or "400Mi"');
@@ -56,11 +56,11 @@ export const ServiceProfile = z.strictObject({
   /** rollout: an Argo Rollout; daemonset: one pod on each eligible node (mw-experimental). */
   workload: z.enum(['rollout', 'daemonset']),
   /** NodePorts of each release that has its own Service: TLS (envoy) and, optionally, plain HTTP. */
-  ports: z.record(DnsLabel, z.strictObject({ tls: NodePort, http: NodePort.optional() })),
+  ports: nameMap(DnsLabel, z.strictObject({ tls: NodePort, http: NodePort.optional() })),
   /** Releases that add pods behind another release's Service (canary, migration) and get none. */
-  routedVia: z.record(DnsLabel, DnsLabel),
+  routedVia: nameMap(DnsLabel, DnsLabel),
   replicas: z.strictObject({
-    byRelease: z.record(DnsLabel, z.number().int().min(0)),
+    byRelease: nameMap(DnsLabel, z.number().int().min(0)),
     /** Releases in stage canaries not listed above get ceil(percent% of `of`), as today. */
     canary: z.strictObject({ of: DnsLabel, percent: z.number().positive().max(100) }),
     default: z.number().int().min(0),
