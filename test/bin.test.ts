@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTree } from '../cli/tree-io.js';
-import { copyCheckout, linkNodeModules, removeDir } from './generate-helpers.js';
+import { copyCheckout, linkNodeModules, removeDir } from './support/checkout.js';
 import { PROJECT } from './support/cli.js';
 
 // The command runs the bundle `npm ci` builds while it is newer than every source, and the

@@ -3,8 +3,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { git, initBare, runCli, tempDir } from './helpers/cli.js';
+import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
+import { git, initBare, runCli, tempDir } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyEnvironments, PROJECT } from './support/cli.js';
-import { cleanEnv, commitCount, git, initBare, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
+import { cleanEnv, commitCount, git, initBare, runCli, tempDir, treeAt, type CliResult } from './support/git.js';
 import { readTree } from '../cli/tree-io.js';
 
 let tmp: ReturnType<typeof tempDir>;

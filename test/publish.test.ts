@@ -3,8 +3,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree, type FixtureConfig } from './helpers/fixture.js';
-import { cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { defaultConfig, fixtureTree, writeTree, type FixtureConfig } from './support/fake-render.js';
+import { cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;

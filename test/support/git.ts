@@ -6,8 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
-export { BIN } from '../support/cli.js';
-import { BIN } from '../support/cli.js';
+export { BIN } from './cli.js';
+import { BIN } from './cli.js';
 
 export interface CliResult {
   readonly code: number;
