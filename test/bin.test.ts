@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTree } from '../cli/tree-io.js';
 import { copyCheckout, linkNodeModules, removeDir } from './support/checkout.js';
-import { PROJECT } from './support/cli.js';
+import { committedTree } from './support/cli.js';
 
 // The command runs the bundle `npm ci` builds while it is newer than every source, and the
 // sources through tsx otherwise. Both must render the same bytes, and an edit must never be
@@ -22,28 +22,23 @@ const synth = (out: string, env: Record<string, string> = {}) =>
 test('the bundle and the sources render the same tree as the committed dist/', async () => {
   synth(join(checkout, 'via-bundle'));
   synth(join(checkout, 'via-tsx'), { MW_GITOPS_BUNDLE: '0' });
-  const committed = await readTree(join(PROJECT, 'dist'));
+  const committed = committedTree('dist');
   expect(await readTree(join(checkout, 'via-bundle'))).toEqual(committed);
   expect(await readTree(join(checkout, 'via-tsx'))).toEqual(committed);
 });
 
-test('an edited construct takes effect at once, without a rebuild', () => {
-  const pod = join(checkout, 'constructs/mediawiki-pod.ts');
-  writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
-  synth(join(checkout, 'edited'));
-  expect(readFileSync(join(checkout, 'edited/eqiad/mw-web/main/manifest.yaml'), 'utf8')).toContain('terminationGracePeriodSeconds: 11');
-});
-
-test('a fresh bundle is what runs; a newer source file sends the command to tsx', () => {
+test('a fresh bundle is what runs; an edited construct sends the command to tsx and takes effect at once, without a rebuild', () => {
   const bundle = join(checkout, 'build/mw-gitops.mjs');
   const real = readFileSync(bundle, 'utf8');
   try {
     writeFileSync(bundle, 'process.exit(42);\n');
-    const run = () => spawnSync(process.execPath, ['bin/mw-gitops.js', 'synth', '--out', join(checkout, 'probe')], { cwd: checkout });
+    const out = join(checkout, 'edited');
+    const run = () => spawnSync(process.execPath, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: checkout });
     expect(run().status).toBe(42);
-    const profiles = join(checkout, 'environments/profiles.ts');
-    writeFileSync(profiles, readFileSync(profiles, 'utf8'));
+    const pod = join(checkout, 'constructs/mediawiki-pod.ts');
+    writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
     expect(run().status).toBe(0);
+    expect(readFileSync(join(out, 'eqiad/mw-web/main/manifest.yaml'), 'utf8')).toContain('terminationGracePeriodSeconds: 11');
   } finally {
     writeFileSync(bundle, real);
   }
