@@ -90,9 +90,10 @@ describe('bad input is a UserError (exit 2) naming the file and field, and leave
   });
 });
 
-test('npx cdk8s synth renders the same tree', async () => {
+test('cdk8s synth (the cdk8s.yaml app) renders the same tree', async () => {
   const out = join(work.path, 'cdk8s-out');
-  const run = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', out], {
+  // The installed cdk8s command, without npx's own start-up in front of it.
+  const run = spawnSync(process.execPath, [join(PROJECT, 'node_modules/.bin/cdk8s'), 'synth', '--output', out], {
     cwd: PROJECT,
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
     encoding: 'utf8',
