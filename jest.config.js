@@ -1,4 +1,11 @@
-/** ts-jest in ESM mode; type checking is `tsc --noEmit`, run before jest by `npm test`. */
+/**
+ * ts-jest in ESM mode; type checking is `tsc --noEmit`, run before jest by `npm test`, so ts-jest
+ * only transpiles (isolatedModules, set in tsconfig.json, makes it use transpileModule).
+ * maxWorkers: jest's default on 2 cores is one worker, which runs every file in band: a suite
+ * waiting on git or a child process then leaves the other core idle. Two workers overlap them.
+ * testTimeout: a stop for hung tests, not a performance check (that is `npm run bench`): the bump
+ * tests render several times, and on a 2-core machine shared with other work they took over 60 s.
+ */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -6,5 +13,6 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
-  testTimeout: 60000,
+  maxWorkers: 2,
+  testTimeout: 180000,
 };

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTree } from '../cli/tree-io.js';
-import { copyCheckout, linkNodeModules, removeDir } from './generate-helpers.js';
-import { PROJECT } from './support/cli.js';
+import { copyCheckout, linkNodeModules, removeDir } from './support/checkout.js';
+import { committedTree } from './support/cli.js';
 
 // The command runs the bundle `npm ci` builds, rebuilding it first when a source is newer;
 // MW_GITOPS_BUNDLE=0 runs the sources through tsx. Both must render the same bytes, and an edit
@@ -22,7 +22,7 @@ const synth = (out: string, env: Record<string, string> = {}) =>
 test('the bundle and the sources render the same tree as the committed dist/', async () => {
   synth(join(checkout, 'via-bundle'));
   synth(join(checkout, 'via-tsx'), { MW_GITOPS_BUNDLE: '0' });
-  const committed = await readTree(join(PROJECT, 'dist'));
+  const committed = committedTree('dist');
   expect(await readTree(join(checkout, 'via-bundle'))).toEqual(committed);
   expect(await readTree(join(checkout, 'via-tsx'))).toEqual(committed);
 });
@@ -39,10 +39,11 @@ test('a fresh bundle is what runs; a newer source file rebuilds it before the ru
   const real = readFileSync(bundle, 'utf8');
   try {
     writeFileSync(bundle, 'process.exit(42);\n');
-    const run = () => spawnSync(process.execPath, ['bin/mw-gitops.js', 'synth', '--out', join(checkout, 'probe')], { cwd: checkout });
+    const out = join(checkout, 'edited');
+    const run = () => spawnSync(process.execPath, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: checkout });
     expect(run().status).toBe(42);
-    const profiles = join(checkout, 'environments/profiles.ts');
-    writeFileSync(profiles, readFileSync(profiles, 'utf8'));
+    const pod = join(checkout, 'constructs/mediawiki-pod.ts');
+    writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
     expect(run().status).toBe(0);
     expect(readFileSync(bundle, 'utf8')).toMatch(/^import '\.\/b-[^']+\/index\.mjs';\n$/);
   } finally {

@@ -1,8 +1,12 @@
 /**
- * bump --open-pr end to end: the real CLI, real git (bare origin on disk), and local servers that
- * answer like GitHub (schema-checked) and GitLab, configured the way CI systems configure them.
+ * bump --open-pr against real git (bare origin on disk) and local servers that answer like GitHub
+ * (schema-checked) and GitLab, configured the way CI systems configure them. The rejected tokens
+ * run the real CLI (what a process prints must not show them); the rest calls runBump in process.
  */
 import { execFileSync } from 'node:child_process';
+import { runBump } from '../cli/bump/run.js';
+import { envScrubber } from '../cli/secrets.js';
+import { UserError } from '../config/errors.js';
 import { startGitHub, rateLimited, type FakeGitHub } from './support/github-server.js';
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
 import { createSourceRepo, removeTemplate, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
@@ -31,7 +35,36 @@ const hasBranch = (name: string) => {
   }
 };
 
-function bump(tag: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+/** `bump --flavour publish-83 --tag <tag> --open-pr --labels images,bot --json`, in this process: what the command would print. */
+async function bump(tag: string, extra: NodeJS.ProcessEnv): Promise<CliResult> {
+  const env = { ...repo.env, ...extra };
+  const scrub = envScrubber(env);
+  const stderr: string[] = [];
+  try {
+    const result = await runBump({
+      cwd: repo.src,
+      target: { kind: 'flavour', flavour: 'publish-83', tag },
+      remote: 'origin',
+      configDir: 'environments',
+      out: 'dist',
+      openPr: true,
+      host: {},
+      labels: ['images', 'bot'],
+      env,
+      scrub,
+      log: (message) => stderr.push(`${scrub(message)}\n`),
+      retryBaseMs: 10,
+    });
+    const stdout = `${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`;
+    return { code: 0, stdout, stderr: stderr.join('') };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { code: err.exitCode, stdout: '', stderr: `${stderr.join('')}mw-gitops: ${scrub(err.message)}\n` };
+  }
+}
+
+/** The same through the real command, as a child process. */
+function bumpCli(tag: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   return runCli(['bump', '--flavour', 'publish-83', '--tag', tag, '--open-pr', '--labels', 'images,bot', '--json'], {
     cwd: repo.src,
     env: { ...repo.env, MW_GITOPS_RETRY_BASE_MS: '10', ...env },
@@ -92,7 +125,7 @@ describe('GitHub', () => {
 
   test('a rejected token exits 2 naming GITHUB_TOKEN, without showing it, before pushing', async () => {
     const wrong = 'ghs_wrongSECRET_abcdef012345';
-    const result = await bump(T1, { ...env(), GITHUB_TOKEN: wrong });
+    const result = await bumpCli(T1, { ...env(), GITHUB_TOKEN: wrong });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/GITHUB_TOKEN/);
     expect(result.stdout).toBe('');
@@ -147,7 +180,7 @@ describe('GitLab', () => {
 
   test('a rejected token exits 2 naming GITLAB_TOKEN, without showing it', async () => {
     const wrong = 'glpat-wrongSECRET_abcdef0123';
-    const result = await bump(T1, { ...env(), GITLAB_TOKEN: wrong });
+    const result = await bumpCli(T1, { ...env(), GITLAB_TOKEN: wrong });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/GITLAB_TOKEN/);
     expectNoToken([result], wrong);

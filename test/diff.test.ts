@@ -1,10 +1,13 @@
 /**
- * `mw-gitops diff` end to end: against a directory, against refs of a real deployment repository.
+ * `mw-gitops diff`: against a directory, against refs of a real deployment repository. The
+ * command runs as a process once; the rest calls runDiff and its printers in this process.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { git, initBare, runCli, tempDir } from './helpers/cli.js';
+import { diffJson, formatDiff, runDiff, type DiffOptions } from '../cli/commands/diff.js';
+import { UserError } from '../config/errors.js';
+import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
+import { git, initBare, publishInProcess, runCli, tempDir } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;
@@ -17,6 +20,20 @@ beforeEach(async () => {
   await initBare(remote);
 });
 afterEach(() => tmp.cleanup());
+
+/** What `mw-gitops diff [--json]` prints in the project, or the UserError it exits 2 with. */
+async function diff(options: Partial<Omit<DiffOptions, 'projectDir'>>, json = false): Promise<{ stdout: string; error?: UserError }> {
+  const full = { branch: 'main', dist: 'dist', projectDir: project, ...options };
+  try {
+    const result = await runDiff(full);
+    return { stdout: json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, full.dist) };
+  } catch (err) {
+    if (err instanceof UserError) return { stdout: '', error: err };
+    throw err;
+  }
+}
+
+const publish = async (repo: string) => (await publishInProcess({ project, repo })).code;
 
 const config = defaultConfig();
 const moved = { ...config, mwTags: { ...config.mwTags, 'publish-next': '2025-05-05-000000-publish-next' } };
@@ -33,7 +50,7 @@ test('diff against another rendered directory lists changed releases with image 
   );
   expect(text.stdout.trim().split('\n').pop()).toBe('3 releases in codfw, eqiad, staging (3 changed), 3 image changes; 1 other file');
 
-  const json = await runCli(['diff', '--against', 'old', '--json'], project);
+  const json = await diff({ against: 'old' }, true);
   const out = JSON.parse(json.stdout);
   expect(out.against).toEqual({ kind: 'dir', name: 'old' });
   expect(out.changed).toBe(true);
@@ -48,13 +65,13 @@ test('diff against another rendered directory lists changed releases with image 
 test('diff against the deployment repository: what the next publish would change, and nothing after it', async () => {
   // before anything is published to the default repository, everything is new
   await writeTree(path.join(project, 'dist'), fixtureTree(config));
-  const fresh = await runCli(['diff'], project);
-  expect(fresh.code).toBe(0);
+  const fresh = await diff({});
+  expect(fresh.error).toBeUndefined();
   expect(fresh.stdout).toContain('(does not exist yet)');
   expect(fresh.stdout).toContain('+ eqiad/mw-web/main (added: 3 objects)');
 
   // GIVEN a published render, and a file in the deployment repository the tree does not own
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
+  expect(await publish(remote)).toBe(0);
   const clone = path.join(tmp.dir, 'clone');
   await git(tmp.dir, 'clone', '--quiet', remote, clone);
   await fs.writeFile(path.join(clone, 'OWNERS'), 'sre\n');
@@ -63,27 +80,27 @@ test('diff against the deployment repository: what the next publish would change
   await git(clone, 'push', '--quiet', 'origin', 'main');
 
   // THEN there is nothing to diff (OWNERS is not publish's business)
-  const same = await runCli(['diff', '--repo', remote], project);
+  const same = await diff({ repo: remote });
   expect(same.stdout).toMatch(/^no changes: dist\/ matches .*deploy\.git main \([0-9a-f]{12}\)\n$/);
 
   // WHEN a flavour moves, diff shows it; after publishing, main matches and main~2 still differs
   await writeTree(path.join(project, 'dist'), fixtureTree(moved));
-  const pending = await runCli(['diff', '--repo', remote, '--json'], project);
+  const pending = await diff({ repo: remote }, true);
   expect(JSON.parse(pending.stdout).summary).toBe('3 releases in codfw, eqiad, staging (3 changed), 3 image changes; 1 other file');
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
-  expect((await runCli(['diff', '--repo', remote], project)).stdout).toMatch(/^no changes/);
-  const old = await runCli(['diff', '--repo', remote, '--against', 'main~2'], project);
-  expect(old.code).toBe(0);
+  expect(await publish(remote)).toBe(0);
+  expect((await diff({ repo: remote })).stdout).toMatch(/^no changes/);
+  const old = await diff({ repo: remote, against: 'main~2' });
+  expect(old.error).toBeUndefined();
   expect(old.stdout).toContain('~ eqiad/mw-web/next');
 });
 
-test('diff --against something that is neither a directory nor a ref exits 2', async () => {
+test('diff --against something that is neither a directory nor a ref is a UserError (exit 2)', async () => {
   await writeTree(path.join(project, 'dist'), fixtureTree(config));
-  expect((await runCli(['publish', '--repo', remote], project)).code).toBe(0);
-  const r = await runCli(['diff', '--repo', remote, '--against', 'no-such-thing'], project);
-  expect(r.code).toBe(2);
-  expect(r.stderr).toContain('--against no-such-thing: neither a directory nor a branch, tag or commit of');
-  const noDist = await runCli(['diff', '--dist', 'nowhere'], project);
-  expect(noDist.code).toBe(2);
-  expect(noDist.stderr).toContain('run `mw-gitops synth` first');
+  expect(await publish(remote)).toBe(0);
+  const r = await diff({ repo: remote, against: 'no-such-thing' });
+  expect(r.error?.exitCode).toBe(2);
+  expect(r.error?.message).toContain('--against no-such-thing: neither a directory nor a branch, tag or commit of');
+  const noDist = await diff({ dist: 'nowhere' });
+  expect(noDist.error?.exitCode).toBe(2);
+  expect(noDist.error?.message).toContain('run `mw-gitops synth` first');
 });

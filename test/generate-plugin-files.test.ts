@@ -10,7 +10,7 @@ import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { ClusterApplicationSet, DEFAULT_PLUGIN_NAME, type ApplicationSetRelease } from '../constructs/cluster-application-set.js';
 import { clusters, platform } from '../environments/index.js';
-import { repoRoot } from './generate-helpers.js';
+import { repoRoot } from './support/checkout.js';
 
 type Obj = Record<string, any>;
 const load = (file: string): Obj => parse(readFileSync(join(repoRoot, file), 'utf8')) as Obj;

@@ -8,9 +8,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { BIN, cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
-import { startGitHttp } from './helpers/git-http.js';
+import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
+import { BIN, cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt, type CliResult } from './support/git.js';
+import { startGitHttp } from './support/git-http.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;

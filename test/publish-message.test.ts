@@ -5,7 +5,7 @@ import type { ReleasesIndex } from '../render/releases-index.js';
 import { imageMoves, parseReleasesIndex, publishMessage } from '../render/publish-message.js';
 import { fileChanges, gitBlobId } from '../render/tree-changes.js';
 import { isTreePath } from '../render/tree.js';
-import { defaultConfig, fixtureTree, type FixtureConfig } from './helpers/fixture.js';
+import { defaultConfig, fixtureTree, type FixtureConfig } from './support/fake-render.js';
 
 function indexOf(tree: Map<string, string>): ReleasesIndex {
   return JSON.parse(tree.get('releases.json')!) as ReleasesIndex;

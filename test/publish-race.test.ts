@@ -5,8 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree } from './helpers/fixture.js';
-import { commitCount, git, initBare, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
+import { commitCount, git, initBare, runCli, tempDir, treeAt } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let remote: string;

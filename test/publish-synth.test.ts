@@ -1,12 +1,14 @@
 /**
- * The acceptance path with the real renderer: edit the config, synth, publish, and look at the
- * commits the deployment repository gets. Also `npm start` on a fresh copy of the project.
+ * The acceptance path with the real renderer: edit the config, synth, publish (in this process),
+ * and look at the commits the deployment repository gets. Also `npm start` on a fresh copy of
+ * the project, as a process: that one is about the command.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyEnvironments, PROJECT } from './support/cli.js';
-import { cleanEnv, commitCount, git, initBare, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
+import { cleanEnv, commitCount, git, initBare, publishInProcess, tempDir, treeAt, type CliResult } from './support/git.js';
+import { runSynth } from '../cli/commands/synth.js';
 import { readTree } from '../cli/tree-io.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -28,15 +30,15 @@ test('a tag change touches only the releases of that flavour; a removed release 
   edit(path.join(config, 'deployments.yaml'), '      next: {}\n      migration: {}\n    mw_flavour: publish-83', '      next: {mw_flavour: publish-84}\n      migration: {}\n    mw_flavour: publish-83');
   const remote = path.join(tmp.dir, 'deploy.git');
   await initBare(remote);
-  const synth = () => runCli(['synth'], project);
-  const publish = () => runCli(['publish', '--repo', remote], project);
-  expect((await synth()).code).toBe(0);
+  const synth = () => runSynth({ configDir: config, out: path.join(project, 'dist') });
+  const publish = () => publishInProcess({ project, repo: remote });
+  await synth();
   expect((await publish()).code).toBe(0);
   expect(await treeAt(remote, 'main')).toEqual(await readTree(path.join(project, 'dist')));
 
   // WHEN publish-84 gets a new tag
   edit(path.join(config, 'images.yaml'), 'tag: 2025-03-04-105954-publish-84', 'tag: 2025-04-01-000000-publish-84');
-  expect((await synth()).code).toBe(0);
+  await synth();
   const rolled = await publish();
 
   // THEN one commit, touching only the mw-web/next releases and the index files
@@ -54,7 +56,7 @@ test('a tag change touches only the releases of that flavour; a removed release 
 
   // WHEN mw-web's migration release leaves deployments.yaml
   edit(path.join(config, 'deployments.yaml'), '      next: {mw_flavour: publish-84}\n      migration: {}\n', '      next: {mw_flavour: publish-84}\n');
-  expect((await synth()).code).toBe(0);
+  await synth();
   expect((await publish()).code).toBe(0);
 
   // THEN its directories are gone in the new commit

@@ -3,8 +3,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, fixtureTree, writeTree, type FixtureConfig } from './helpers/fixture.js';
-import { cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './helpers/cli.js';
+import { defaultConfig, fixtureTree, writeTree, type FixtureConfig } from './support/fake-render.js';
+import { cleanEnv, commitCount, git, initBare, publishInProcess, runCli, tempDir, treeAt } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let project: string;
@@ -25,6 +25,7 @@ async function render(config: FixtureConfig = defaultConfig()): Promise<Map<stri
   return tree;
 }
 
+/** The real command, for what the process prints (once per outcome). */
 const publish = (...args: string[]) => runCli(['publish', '--repo', remote, ...args], project);
 /** The same in this process, for tests about what lands rather than about the process. */
 const publishHere = (options: { branch?: string; message?: string; repo?: string } = {}) =>
@@ -51,7 +52,7 @@ test('publishing to an empty bare repository makes one commit whose tree equals 
   );
 
   // WHEN publishing the same render again
-  const second = await publish();
+  const second = await publishHere();
 
   // THEN nothing is committed and the user is told so
   expect(second.code).toBe(0);
@@ -62,14 +63,14 @@ test('publishing to an empty bare repository makes one commit whose tree equals 
 test('changing one flavour\'s tag makes one commit touching only that flavour\'s releases and the index files', async () => {
   const config = defaultConfig();
   await render(config);
-  expect((await publish()).code).toBe(0);
+  expect((await publishHere()).code).toBe(0);
 
   // GIVEN publish-83 moves to a new tag
   const moved: FixtureConfig = { ...config, mwTags: { ...config.mwTags, 'publish-83': '2025-04-01-000000-publish-83' } };
   await render(moved);
 
   // WHEN publishing
-  const result = await runCli(['publish', '--repo', remote, '--json'], project);
+  const result = await publishHere();
 
   // THEN exactly one new commit, touching only the releases that use publish-83 (+ index files)
   expect(result.code).toBe(0);
@@ -86,9 +87,8 @@ test('changing one flavour\'s tag makes one commit touching only that flavour\'s
   expect(message).toContain('codfw/mw-api-ext: main');
   expect(message).not.toContain('next');
 
-  // and --json says the same, as exactly one object
-  const json = JSON.parse(result.stdout);
-  expect(json).toEqual({
+  // and --json says the same
+  expect(result.json).toEqual({
     repo: remote,
     branch: 'main',
     commit: (await git(remote, 'rev-parse', 'main')).trim(),
@@ -101,7 +101,7 @@ test('changing one flavour\'s tag makes one commit touching only that flavour\'s
 test('a release removed from the render disappears from the deployment repository; other files stay', async () => {
   const config = defaultConfig();
   await render(config);
-  expect((await publish()).code).toBe(0);
+  expect((await publishHere()).code).toBe(0);
 
   // GIVEN the deployment repository also holds a file the tree does not own
   const clone = path.join(tmp.dir, 'clone');
@@ -114,7 +114,7 @@ test('a release removed from the render disappears from the deployment repositor
 
   // WHEN codfw mw-web canary leaves the config
   await render({ ...config, releases: config.releases.filter((r) => !(r.cluster === 'codfw' && r.release === 'canary')) });
-  const result = await publish();
+  const result = await publishHere();
 
   // THEN its directory is gone in the new commit, and nothing else outside the tree was touched
   expect(result.code).toBe(0);
@@ -156,14 +156,14 @@ test('a branch the remote does not have yet is created by the push, leaving main
 
 test('without --repo, publish creates .deploy/repo.git in the project with branch main and publishes there', async () => {
   const dist = await render();
-  const result = await runCli(['publish'], project);
+  const result = await publishInProcess({ project });
   expect(result.code).toBe(0);
   expect(result.stdout).toContain('created the deployment repository .deploy/repo.git (branch main)');
   const repo = path.join(project, '.deploy', 'repo.git');
   expect((await git(repo, 'rev-parse', '--is-bare-repository')).trim()).toBe('true');
   expect((await git(repo, 'symbolic-ref', 'HEAD')).trim()).toBe('refs/heads/main');
   expect(await treeAt(repo, 'main')).toEqual(dist);
-  const again = await runCli(['publish'], project);
+  const again = await publishInProcess({ project });
   expect(again.stdout).toBe(`nothing to publish: .deploy/repo.git main already matches dist/ (nothing changed since ${(await git(repo, 'rev-parse', 'main')).trim().slice(0, 12)})\n`);
 });
 
@@ -194,7 +194,7 @@ test('the commit carries Source-Commit (marked -dirty for uncommitted sources) a
   await fs.writeFile(path.join(project, 'config.yaml'), 'a: 2\n');
   const config = defaultConfig();
   await render({ ...config, webTags: { webserver: 'other' } });
-  expect((await publish()).code).toBe(0);
+  expect((await publishHere()).code).toBe(0);
   expect((await git(remote, 'log', '-1', '--format=%(trailers:key=Source-Commit,valueonly)')).trim()).toBe(`${head}-dirty`);
 });
 

@@ -1,14 +1,20 @@
+/**
+ * synth: one run of the real command end to end (output, summary, warnings, exit codes); the
+ * rest (what is written, bad input, determinism) through runSynth in this process.
+ */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runSynth } from '../cli/commands/synth.js';
 import { readTree } from '../cli/tree-io.js';
-import { PROJECT, copyEnvironments, runCli, tempDir } from './support/cli.js';
+import { UserError } from '../config/errors.js';
+import { PROJECT, committedTree, copyEnvironments, runCli, tempDir } from './support/cli.js';
 
 let work: ReturnType<typeof tempDir>;
 beforeEach(() => (work = tempDir()));
 afterEach(() => work.cleanup());
 
-test('synth writes the eqiad, codfw and staging trees and exits 0', () => {
+test('the command writes the eqiad, codfw and staging trees, exits 0, and says when a second run changed nothing', () => {
   const out = join(work.path, 'dist');
   const run = runCli(['synth', '--out', out]);
   expect(run.status).toBe(0);
@@ -18,34 +24,45 @@ test('synth writes the eqiad, codfw and staging trees and exits 0', () => {
   // Namespaces without a profile are named in one warning.
   expect(run.stderr.trim().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(/^warning: skipped \d+ namespaces without a service profile .*mw-cron/);
+  expect(runCli(['synth', '--out', out]).stdout).toMatch(/is up to date/);
 });
 
-test('the committed dist/ equals a fresh render of the committed inputs, byte for byte', async () => {
+test('the command: a missing config file and a bad flag exit 2 with one message, nothing on stdout', () => {
+  const missing = runCli(['synth', '--config-dir', join(work.path, 'nowhere'), '--out', join(work.path, 'dist')]);
+  expect(missing.status).toBe(2);
+  expect(missing.stdout).toBe('');
+  expect(missing.stderr).toMatch(/^mw-gitops: .*deployments\.yaml: file not found/);
+  expect(missing.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(work.path, 'dist'))).toBe(false);
+  expect(runCli(['synth', '--bogus']).status).toBe(2);
+});
+
+test('the committed dist/ (what git has at HEAD) equals a fresh render of the inputs, byte for byte', async () => {
   const out = join(work.path, 'dist');
-  expect(runCli(['synth', '--out', out]).status).toBe(0);
+  await runSynth({ configDir: join(PROJECT, 'environments'), out });
   const fresh = await readTree(out);
-  const committed = await readTree(join(PROJECT, 'dist'));
-  expect([...committed.keys()]).toEqual([...fresh.keys()]);
+  const committed = committedTree('dist');
+  expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
   for (const [path, text] of fresh) expect({ path, same: committed.get(path) === text }).toEqual({ path, same: true });
 });
 
 test('a second synth finds nothing to change; stale files of removed releases disappear', async () => {
   const out = join(work.path, 'dist');
-  const config = copyEnvironments(work.path);
-  expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
-  expect(runCli(['synth', '--config-dir', config, '--out', out]).stdout).toMatch(/is up to date/);
-  const deployments = join(config, 'deployments.yaml');
+  const configDir = copyEnvironments(work.path);
+  expect((await runSynth({ configDir, out })).changed).toBe(true);
+  expect((await runSynth({ configDir, out })).changed).toBe(false);
+  const deployments = join(configDir, 'deployments.yaml');
   writeFileSync(deployments, readFileSync(deployments, 'utf8').replace('      migration: {}\n    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web', '    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web'));
   mkdirSync(join(out, 'eqiad/stray'), { recursive: true });
   writeFileSync(join(out, 'eqiad/stray/manifest.yaml'), 'kind: Leftover\n');
-  expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
+  expect((await runSynth({ configDir, out })).changed).toBe(true);
   const tree = await readTree(out);
   expect(tree.has('eqiad/mw-web/migration/manifest.yaml')).toBe(false);
   expect(tree.has('eqiad/mw-api-int/migration/manifest.yaml')).toBe(true);
   expect(tree.has('eqiad/stray/manifest.yaml')).toBe(false);
 });
 
-describe('bad input exits 2, names the file and field, and leaves the previous dist/ untouched', () => {
+describe('bad input is a UserError (exit 2) naming the file and field, and leaves the previous dist/ untouched', () => {
   const cases: [string, string, (text: string) => string, RegExp][] = [
     ['an unknown flavour', 'deployments.yaml', (t) => t.replace('pinkllama: {deploy: false}\n    mw_kind', 'pinkllama: {deploy: false, mw_flavour: publish-99}\n    mw_kind'), /deployments\.yaml:\d+: deployment_targets\[2\]\.releases\.pinkllama\.mw_flavour: unknown mw flavour "publish-99": .*images\.yaml/],
     ['a YAML syntax error', 'images.yaml', (t) => t.replace('mw_flavours:', 'mw_flavours: [\n'), /images\.yaml:\d+: YAML syntax error/],
@@ -57,43 +74,46 @@ describe('bad input exits 2, names the file and field, and leaves the previous d
   ];
   test.each(cases)('%s', async (_name, file, edit, message) => {
     const out = join(work.path, 'dist');
-    const config = copyEnvironments(work.path);
-    expect(runCli(['synth', '--config-dir', config, '--out', out]).status).toBe(0);
+    const configDir = copyEnvironments(work.path);
+    await runSynth({ configDir, out });
     const before = await readTree(out);
-    const path = join(config, file);
-    writeFileSync(path, edit(readFileSync(path, 'utf8')));
-    const run = runCli(['synth', '--config-dir', config, '--out', out]);
-    expect(run.status).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr.split('\n')[0]).not.toMatch(/^\s+at /);
+    const path = join(configDir, file);
+    const original = readFileSync(path, 'utf8');
+    const edited = edit(original);
+    expect(edited).not.toBe(original);
+    writeFileSync(path, edited);
+    const error = await runSynth({ configDir, out }).then(() => undefined, (err: unknown) => err);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toMatch(message);
     expect(await readTree(out)).toEqual(before);
   });
 });
 
-test('a missing config file and a bad flag are usage errors (exit 2)', () => {
-  const missing = runCli(['synth', '--config-dir', join(work.path, 'nowhere'), '--out', join(work.path, 'dist')]);
-  expect(missing.status).toBe(2);
-  expect(missing.stderr).toMatch(/deployments\.yaml: file not found/);
-  expect(runCli(['synth', '--bogus']).status).toBe(2);
-});
-
-test('npx cdk8s synth renders the same tree', async () => {
+test('cdk8s synth (the cdk8s.yaml app) renders the same tree', async () => {
   const out = join(work.path, 'cdk8s-out');
-  const run = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', out], {
+  // The installed cdk8s command, without npx's own start-up in front of it.
+  const run = spawnSync(process.execPath, [join(PROJECT, 'node_modules/.bin/cdk8s'), 'synth', '--output', out], {
     cwd: PROJECT,
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
     encoding: 'utf8',
   });
   expect(run.status).toBe(0);
   const viaCdk8s = await readTree(out);
-  expect(viaCdk8s).toEqual(await readTree(join(PROJECT, 'dist')));
+  expect(viaCdk8s).toEqual(committedTree('dist'));
 });
 
 test('the rendered bytes do not depend on the working directory', async () => {
   const here = join(work.path, 'from-project');
   const elsewhere = join(work.path, 'from-elsewhere');
-  expect(runCli(['synth', '--out', here]).status).toBe(0);
-  expect(runCli(['synth', '--config-dir', join(PROJECT, 'environments'), '--out', elsewhere], { cwd: work.path }).status).toBe(0);
+  const cwd = process.cwd();
+  try {
+    process.chdir(PROJECT);
+    await runSynth({ configDir: 'environments', out: here });
+    process.chdir(work.path);
+    await runSynth({ configDir: join(PROJECT, 'environments'), out: elsewhere });
+  } finally {
+    process.chdir(cwd);
+  }
   expect(await readTree(elsewhere)).toEqual(await readTree(here));
 });

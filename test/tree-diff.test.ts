@@ -4,7 +4,7 @@
 import { isTreePath } from '../render/tree.js';
 import { fileChanges, gitBlobId, imageChangeText, parseImageRef, releaseOfPath } from '../render/tree-changes.js';
 import { containerImages, diffTrees, formatTreeDiff, isEmptyDiff, parseManifest, summarizeTreeDiff } from '../render/tree-diff.js';
-import { defaultConfig, fixtureTree } from './helpers/fixture.js';
+import { defaultConfig, fixtureTree } from './support/fake-render.js';
 
 test('gitBlobId matches git hash-object', () => {
   // `printf 'hello\n' | git hash-object --stdin` and the empty blob

@@ -1,7 +1,8 @@
 /**
  * The validation pass on real renders: the default render validates clean; a profile edit, a
  * typo through a construct's escape hatch and a NodePort given twice each produce their own
- * listed violation, `validate` exits 2 and leaves the tree as it was.
+ * listed violation, `validate` exits 2 and leaves the tree as it was, and synth refuses to write.
+ * The command runs as a process once per outcome (clean, violations); the rest is in process.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +10,15 @@ import { ApiObject, App } from 'cdk8s';
 import * as environments from '../environments/index.js';
 import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import { setRawJson } from '../constructs/raw-json.js';
+import { runSynth } from '../cli/commands/synth.js';
+import { runValidate } from '../cli/commands/validate.js';
 import { readTree, writeTreeAtomically } from '../cli/tree-io.js';
+import { UserError } from '../config/errors.js';
 import type { ServiceProfile } from '../config/profile.js';
 import { parseInputs, type ProjectInputs, type TypedConfig } from '../render/inputs.js';
 import { manifestText, renderProject, type RenderResult } from '../render/render.js';
 import { resolveRelease } from '../render/resolve.js';
-import { profilePolicyExceptions, validateRender, type ValidationResult } from '../validate/index.js';
+import { profilePolicyExceptions, reportJson, validateRender, type ValidationResult } from '../validate/index.js';
 import { PROJECT, runCli, tempDir } from './support/cli.js';
 
 const files = () => ({
@@ -22,9 +26,19 @@ const files = () => ({
   images: { file: 'environments/images.yaml', text: readFileSync(join(PROJECT, 'environments/images.yaml'), 'utf8') },
 });
 
+function typedWith(editProfile: (p: ServiceProfile) => ServiceProfile): TypedConfig {
+  return { ...environments, profiles: environments.profiles.map(editProfile) };
+}
+
 function inputsWith(editProfile: (p: ServiceProfile) => ServiceProfile = (p) => p): ProjectInputs {
-  const typed: TypedConfig = { ...environments, profiles: environments.profiles.map(editProfile) };
-  return parseInputs(files(), typed);
+  return parseInputs(files(), typedWith(editProfile));
+}
+
+/** Two of the three mistakes: mw-web's httpd loses its limits, mw-api-int main takes mw-web main's NodePort 4450. */
+function breakProfiles(p: ServiceProfile): ServiceProfile {
+  if (p.namespace === 'mw-web') return { ...p, resources: { ...p.resources, httpd: { requests: p.resources.httpd.requests } } };
+  if (p.namespace === 'mw-api-int') return { ...p, ports: { ...p.ports, main: { tls: 4450 } } };
+  return p;
 }
 
 function validate(render: RenderResult, inputs: ProjectInputs): ValidationResult {
@@ -35,7 +49,7 @@ let work: ReturnType<typeof tempDir>;
 beforeEach(() => (work = tempDir()));
 afterEach(() => work.cleanup());
 
-test('the default render validates clean, in memory and as written by synth', () => {
+test('the default render validates clean, in memory, as the command, and as written by synth', async () => {
   const inputs = inputsWith();
   const result = validate(renderProject(inputs), inputs);
   expect(result.violations).toEqual([]);
@@ -47,10 +61,8 @@ test('the default render validates clean, in memory and as written by synth', ()
   expect(run.stdout).toMatch(new RegExp(`^Checked ${result.checkedObjects} objects against 20 rules: no violations\\.\\n`));
 
   const out = join(work.path, 'dist');
-  expect(runCli(['synth', '--out', out]).status).toBe(0);
-  const json = runCli(['validate', '--dist', out, '--json']);
-  expect(json.status).toBe(0);
-  const report = JSON.parse(json.stdout);
+  await runSynth({ configDir: join(PROJECT, 'environments'), out });
+  const report = JSON.parse(JSON.stringify(reportJson(await runValidate({ configDir: join(PROJECT, 'environments'), dist: out }))));
   expect(report).toMatchObject({ ok: true, checkedObjects: result.checkedObjects, violations: [] });
   expect(report.rules).toHaveLength(20);
   expect(report.unvalidatedKinds).toEqual(['cert-manager.io/v1 Certificate']);
@@ -60,11 +72,7 @@ describe('each broken input produces its own listed violation, exit 2, and the t
   // GIVEN three independent mistakes
   // 1. a profile edited to drop a container's limits (mw-web's httpd),
   // 2. a second release given the same NodePort (mw-api-int main takes mw-web main's 4450),
-  const inputs = inputsWith((p) => {
-    if (p.namespace === 'mw-web') return { ...p, resources: { ...p.resources, httpd: { requests: p.resources.httpd.requests } } };
-    if (p.namespace === 'mw-api-int') return { ...p, ports: { ...p.ports, main: { tls: 4450 } } };
-    return p;
-  });
+  const inputs = inputsWith(breakProfiles);
   const render = renderProject(inputs);
   // 3. a typo added through the constructs' escape hatch (setRawJson on the eqiad mw-web main Service;
   //    a cdk8s JSON patch would not even survive the binding's converter).
@@ -124,12 +132,27 @@ describe('each broken input produces its own listed violation, exit 2, and the t
   });
 });
 
-test('bad input to validate exits 2 with a clear message', () => {
-  const empty = runCli(['validate', '--dist', join(work.path, 'nothing')]);
-  expect(empty.status).toBe(2);
-  expect(empty.stderr).toMatch(/--dist .*nothing: no files there/);
-  const noRegistry = runCli(['validate', '--dist', join(PROJECT, 'dist'), '--config-dir', join(work.path, 'nowhere')]);
-  expect(noRegistry.status).toBe(2);
-  expect(noRegistry.stderr).toMatch(/no image registry to check against: .*nowhere\/images\.yaml does not exist; pass --registry <host>/);
-  expect(runCli(['validate', '--dist', join(PROJECT, 'dist'), '--config-dir', join(work.path, 'nowhere'), '--registry', 'docker-registry.discovery.wmnet']).status).toBe(0);
+test('synth refuses a render with violations: UserError listing each, the previous dist/ left untouched', async () => {
+  const out = join(work.path, 'dist');
+  await runSynth({ configDir: join(PROJECT, 'environments'), out });
+  const before = await readTree(out);
+  const error = await runSynth({ configDir: join(PROJECT, 'environments'), out, typed: typedWith(breakProfiles) }).then(() => undefined, (err: unknown) => err);
+  expect(error).toBeInstanceOf(UserError);
+  const message = (error as UserError).message;
+  expect(message).toContain('left untouched');
+  expect(message).toContain('[resources-memory-limit] container "mediawiki-main-httpd" has no memory limit (resources.limits.memory)');
+  expect(message).toMatch(/\[node-port-unique\] nodePort 4450 is also used in cluster eqiad by Service mw-api-int\/mediawiki-main-tls-service \(eqiad\/mw-api-int\/main\/manifest\.yaml\)/);
+  expect(await readTree(out)).toEqual(before);
+});
+
+test('bad input to validate is a UserError (exit 2) with a clear message', async () => {
+  const failure = (options: Parameters<typeof runValidate>[0]) => runValidate(options).then(() => undefined, (err: unknown) => err as UserError);
+  const empty = await failure({ configDir: join(PROJECT, 'environments'), dist: join(work.path, 'nothing') });
+  expect(empty).toBeInstanceOf(UserError);
+  expect(empty?.message).toMatch(/--dist .*nothing: no files there/);
+  const noRegistry = await failure({ configDir: join(work.path, 'nowhere'), dist: join(PROJECT, 'dist') });
+  expect(noRegistry).toBeInstanceOf(UserError);
+  expect(noRegistry?.message).toMatch(/no image registry to check against: .*nowhere\/images\.yaml does not exist; pass --registry <host>/);
+  const given = await runValidate({ configDir: join(work.path, 'nowhere'), dist: join(PROJECT, 'dist'), registry: 'docker-registry.discovery.wmnet' });
+  expect(given.violations).toEqual([]);
 });

@@ -1,6 +1,6 @@
 /**
  * Each rule of the validation pass fires on a crafted bad object, names the object and field,
- * and stays silent on the good fixture tree (test/validate-fixtures.ts).
+ * and stays silent on the good fixture tree (test/support/validate-fixtures.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import {
   type Violation,
 } from '../validate/index.js';
 import { PROJECT } from './support/cli.js';
-import { APP_IMAGE, REGISTRY, applicationSet, clone, goodTree, releaseObjects } from './validate-fixtures.js';
+import { APP_IMAGE, REGISTRY, applicationSet, clone, goodTree, releaseObjects } from './support/validate-fixtures.js';
 
 type Any = any; // crafted objects are edited freely
 

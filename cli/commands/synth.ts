@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import * as environments from '../../environments/index.js';
-import { parseInputs } from '../../render/inputs.js';
+import { parseInputs, type TypedConfig } from '../../render/inputs.js';
 import { renderProject, type RenderResult } from '../../render/render.js';
 import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../config-files.js';
 import { writeTreeAtomically } from '../tree-io.js';
@@ -12,6 +12,8 @@ export interface SynthOptions {
   readonly out: string;
   /** How messages name the config directory; @default - relative to the working directory */
   readonly configName?: string;
+  /** The TypeScript half of the config (clusters, profiles, platform); @default - environments/ */
+  readonly typed?: TypedConfig;
 }
 
 export interface SynthResult extends RenderResult {
@@ -21,7 +23,7 @@ export interface SynthResult extends RenderResult {
 
 /** Reads the config, renders everything and replaces `out` with the result (atomically). */
 export async function runSynth(options: SynthOptions): Promise<SynthResult> {
-  const inputs = parseInputs(await readConfigFiles(options.configDir, options.configName), environments);
+  const inputs = parseInputs(await readConfigFiles(options.configDir, options.configName), options.typed ?? environments);
   const result = renderProject(inputs);
   // Nothing is written unless every object passes the schemas, strict fields and policy.
   const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });

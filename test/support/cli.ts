@@ -1,5 +1,5 @@
 /** Runs the real `mw-gitops` command as a child process, the way users and CI do. */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,4 +34,24 @@ export function copyEnvironments(into: string): string {
   const dir = join(into, 'environments');
   cpSync(join(PROJECT, 'environments'), dir, { recursive: true });
   return dir;
+}
+
+/**
+ * path -> contents of every file under `dir` as committed at HEAD of this repository (not the
+ * working copy): `git ls-tree` for the names, one `git cat-file --batch` for the contents.
+ */
+export function committedTree(dir: string): Map<string, string> {
+  const names = execFileSync('git', ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', dir], { cwd: PROJECT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
+  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: PROJECT, input: names.map((n) => `HEAD:${n}`).join('\n') + '\n', maxBuffer: 256 * 1024 * 1024 });
+  const tree = new Map<string, string>();
+  let at = 0;
+  for (const name of names) {
+    const eol = batch.indexOf(0x0a, at);
+    const size = Number(batch.subarray(at, eol).toString('utf8').split(' ')[2]);
+    tree.set(name.slice(dir.length + 1), batch.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    at = eol + 1 + size + 1;
+  }
+  return tree;
 }

@@ -4,14 +4,15 @@
  * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
  * the machine.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderWithSynth } from '../../cli/bump/render.js';
 import { readTree, treesEqual } from '../../cli/tree-io.js';
 
-import { BIN, PROJECT } from './cli.js';
+import { PROJECT } from './cli.js';
+import { runCli as runCliIn, type CliResult } from './git.js';
 
 export { PROJECT };
 
@@ -98,23 +99,12 @@ export async function createSourceRepo(): Promise<SourceRepo> {
   };
 }
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { CliResult } from './git.js';
 
-/** Runs the installed command (bin/mw-gitops.js) as a child process. */
+/** Runs the installed command (bin/mw-gitops.js) as a child process, with exactly `env`. */
 export function runCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined));
+  return runCliIn([...args], options.cwd, env);
 }
 
 /** Whether `branch` in origin is consistent: its dist/ is exactly the render of its environments/. */

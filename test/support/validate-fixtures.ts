@@ -3,7 +3,7 @@
  * ConfigMap, Certificate, AnalysisTemplate, NetworkPolicy, PDB) that passes every rule, and an
  * ApplicationSet pointing at it. Tests copy and break them one rule at a time.
  */
-import type { ObjectFile } from '../validate/index.js';
+import type { ObjectFile } from '../../validate/index.js';
 
 export const REGISTRY = 'docker-registry.discovery.wmnet';
 export const APP_IMAGE = `${REGISTRY}/restricted/mediawiki-multiversion:2025-03-04-105954-publish-83`;

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
-export { BIN } from '../support/cli.js';
-import { BIN } from '../support/cli.js';
+export { BIN } from './cli.js';
+import { BIN } from './cli.js';
 
 export interface CliResult {
   readonly code: number;
@@ -77,11 +77,11 @@ export function tempDir(prefix = 'mw-gitops-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** `publish` in this process (fast: no Node.js start-up), reporting like the CLI would. */
+/** `publish` in this process (fast: no Node.js start-up), reporting like the CLI would: `stdout` is what it prints. */
 export async function publishInProcess(
   options: { project: string; repo?: string; branch?: string; message?: string; dist?: string },
-): Promise<{ code: number; result?: import('../../cli/commands/publish.js').PublishResult; message: string; log: string[] }> {
-  const { runPublish } = await import('../../cli/commands/publish.js');
+): Promise<{ code: number; result?: import('../../cli/commands/publish.js').PublishResult; stdout: string; json?: Record<string, unknown>; message: string; log: string[] }> {
+  const { formatResult, runPublish, toJson } = await import('../../cli/commands/publish.js');
   const { UserError } = await import('../../config/errors.js');
   const log: string[] = [];
   try {
@@ -93,9 +93,9 @@ export async function publishInProcess(
       dist: options.dist ?? 'dist',
       log: (line) => log.push(line),
     });
-    return { code: 0, result, message: '', log };
+    return { code: 0, result, stdout: formatResult(result, options.project), json: JSON.parse(JSON.stringify(toJson(result))), message: '', log };
   } catch (err) {
-    if (err instanceof UserError) return { code: err.exitCode, message: err.message, log };
-    return { code: 1, message: `internal error: ${(err as Error).stack ?? String(err)}`, log };
+    if (err instanceof UserError) return { code: err.exitCode, stdout: '', message: err.message, log };
+    return { code: 1, stdout: '', message: `internal error: ${(err as Error).stack ?? String(err)}`, log };
   }
 }

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BIN, PROJECT } from './support/cli.js';
+import { BIN, PROJECT } from './cli.js';
 
 export const repoRoot = PROJECT;
 /** The installed command (this working tree plays the plugin image's /opt/mw-gitops). */
