@@ -123,6 +123,15 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
+/**
+ * fetch's "no connection" error (refused, reset, DNS): a TypeError "fetch failed" with the system
+ * error as its cause. Checked by name, as it may come from another realm (test sandboxes).
+ */
+export function isFetchFailure(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  return e?.name === 'TypeError' && e.message === 'fetch failed';
+}
+
 /** What went wrong with one attempt, as far as retrying goes. */
 export type Failure =
   /** Refused before acting: safe to repeat. `waitSeconds` from Retry-After or a reset time. */
@@ -183,17 +192,17 @@ export async function withRetry<T>(hooks: RetryHooks, call: RetryCall<T>, fn: ()
       failure = hooks.classify(err);
     }
     const unsafe = failure.kind === 'transient' && !call.idempotent && call.landed === undefined;
-    if (failure.kind === 'final' || unsafe || attempt >= MAX_ATTEMPTS) throw hooks.explain(error, call.what);
+    if (failure.kind === 'final' || unsafe) throw hooks.explain(error, call.what);
     const waitSeconds = (failure.kind === 'rate-limited' ? failure.waitSeconds : undefined) ?? 2 ** (attempt - 1);
     const waitMs = waitSeconds * budget.secondMs;
     // The first test matters only when tests shorten the second: a forge asking for more than the bound is never waited for.
-    if (waitSeconds * 1000 >= budget.totalMs || waitMs >= budget.remainingMs()) {
-      if (failure.kind === 'rate-limited') {
-        throw new Error(
-          `${forge} rate limit exhausted while ${call.what}: it asks to wait ${waitSeconds} s, more than is left of the ${budget.describeBound()} mw-gitops waits for a forge; nothing was changed by this request, run again later`,
-        );
-      }
-      throw hooks.explain(error, call.what);
+    const outOfTime = waitSeconds * 1000 >= budget.totalMs || waitMs >= budget.remainingMs();
+    if (outOfTime || attempt >= MAX_ATTEMPTS) {
+      if (failure.kind === 'transient') throw hooks.explain(error, call.what);
+      const why = outOfTime
+        ? `it asks to wait ${waitSeconds} s, more than is left of the ${budget.describeBound()} mw-gitops waits for a forge`
+        : `still refused (${failure.label}) after ${attempt} attempts`;
+      throw new Error(`${forge} rate limit exhausted while ${call.what}: ${why}; nothing was changed by this request, run again later`);
     }
     const why = failure.kind === 'rate-limited' ? 'rate-limited the request' : 'failed';
     hooks.warn(`${forge} ${why} while ${call.what} (${failure.label}); retrying in ${waitSeconds}s`);

@@ -29,7 +29,7 @@ import {
   type RetryOptions,
   type UpdateResult,
 } from './types.js';
-import { ForgeBudget, ForgeTimeoutError, classifyStatus, withRetry, type Failure, type RetryCall } from './forge-http.js';
+import { ForgeBudget, ForgeTimeoutError, classifyStatus, isFetchFailure, withRetry, type Failure, type RetryCall } from './forge-http.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -254,7 +254,7 @@ function classify(err: unknown): Failure {
   const code = status(err);
   if (code === undefined) return { kind: 'final' };
   // @octokit/request reports a dropped connection as a 500 without a response.
-  if (!e?.response) return e?.cause instanceof TypeError ? { kind: 'transient', label: 'connection failed' } : { kind: 'final' };
+  if (!e?.response) return isFetchFailure(e?.cause) ? { kind: 'transient', label: 'connection failed' } : { kind: 'final' };
   const headers = e.response.headers ?? {};
   return classifyStatus(code, (name) => headers[name], serverMessage(err));
 }

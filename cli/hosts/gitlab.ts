@@ -30,7 +30,7 @@ import {
   type RetryOptions,
   type UpdateResult,
 } from './types.js';
-import { ForgeAnswerError, ForgeBudget, ForgeTimeoutError, classifyStatus, withRetry, type Failure, type RetryCall } from './forge-http.js';
+import { ForgeAnswerError, ForgeBudget, ForgeTimeoutError, classifyStatus, isFetchFailure, withRetry, type Failure, type RetryCall } from './forge-http.js';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
 
@@ -106,7 +106,8 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
     host: settings.host,
     token: settings.token,
     requesterFn: createRequesterFn((_, requestOptions) => Promise.resolve(requestOptions), gitlabRequestHandler(budget)),
-    queryTimeout: budget.totalMs,
+    // gitbeaker's own timeout (a signal per call) is off: the budget times every request.
+    queryTimeout: 0,
   });
   const project = settings.project;
   const retrying = <T>(call: RetryCall<T>, fn: () => Promise<T>): Promise<T> =>
@@ -198,18 +199,17 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
 function gitlabRequestHandler(budget: ForgeBudget): RequestHandlerFn {
   const timedFetch = budget.fetch('GitLab');
   return async (endpoint, options = {}) => {
-    const { prefixUrl, searchParams, method, headers, body, signal } = options as {
+    const { prefixUrl, searchParams, method, headers, body } = options as {
       prefixUrl?: string;
       searchParams?: string;
       method?: string;
       headers?: Record<string, string>;
       body?: string | FormData;
-      signal?: AbortSignal;
     };
     const url = new URL(endpoint, prefixUrl?.endsWith('/') ? prefixUrl : `${prefixUrl ?? ''}/`);
     url.search = searchParams ?? '';
     const request = new Request(url, { method, headers, body });
-    const response = await timedFetch(request, { signal });
+    const response = await timedFetch(request);
     const text = await response.text();
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     const where = `${request.method} ${url.pathname}`;
@@ -260,7 +260,7 @@ function classify(err: unknown): Failure {
   if (err instanceof ForgeTimeoutError || err instanceof ForgeAnswerError) return { kind: 'final' };
   const response = (err as { cause?: { response?: unknown } } | null)?.cause?.response;
   if (isGitbeakerError(err) && response instanceof Response) return classifyStatus(response.status, (name) => response.headers.get(name), description(err));
-  if (err instanceof TypeError && err.message === 'fetch failed') return { kind: 'transient', label: 'connection failed' };
+  if (isFetchFailure(err)) return { kind: 'transient', label: 'connection failed' };
   return { kind: 'final' };
 }
 
