@@ -1,14 +1,15 @@
 /**
- * GitHub pull requests through @octokit/rest, composed with @octokit/plugin-retry (5xx and
- * network errors) and @octokit/plugin-throttling (primary and secondary rate limits, and GitHub's
- * advice to space out writes).
+ * GitHub pull requests through @octokit/rest, composed with @octokit/plugin-throttling for GitHub's
+ * advice to space out writes. Retries follow ./forge-http.ts (one policy and one time bound for both
+ * forges) rather than the plugins': @octokit/plugin-retry ignores Retry-After and retries a create
+ * blindly, and the throttling plugin's own retries (which read a Retry-After only as seconds) would
+ * run outside the bound, so its rate-limit handlers decline and withRetry decides.
  *
  * Settings as GitHub Actions provides them: GITHUB_API_URL (default https://api.github.com, or
  * `https://<host>/api/v3` for GitHub Enterprise Server), GITHUB_REPOSITORY (`owner/name`),
  * GITHUB_TOKEN; `--api-url` and `--repository` override the first two. The token is read from the
  * environment only.
  */
-import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { UserError } from '../../config/errors.js';
@@ -28,6 +29,7 @@ import {
   type RetryOptions,
   type UpdateResult,
 } from './types.js';
+import { ForgeBudget, ForgeTimeoutError, classifyStatus, isFetchFailure, withRetry, type Failure, type RetryCall } from './forge-http.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -39,6 +41,22 @@ export interface GitHubSettings {
   readonly repo: string;
   readonly repositoryFrom: string;
   readonly token: string;
+  /** What kind of token GITHUB_TOKEN holds, for the advice a 403 prints. */
+  readonly tokenKind: TokenKind;
+}
+
+/**
+ * `actions`: GitHub Actions' own GITHUB_TOKEN (a `ghs_` installation token inside a workflow);
+ * `app`: another GitHub App installation token; `fine-grained` / `classic`: personal access tokens
+ * (`github_pat_` / `ghp_`). GitHub documents these prefixes; anything else is `other`.
+ */
+export type TokenKind = 'actions' | 'app' | 'fine-grained' | 'classic' | 'other';
+
+export function tokenKind(token: string, env: NodeJS.ProcessEnv): TokenKind {
+  if (token.startsWith('github_pat_')) return 'fine-grained';
+  if (token.startsWith('ghp_')) return 'classic';
+  if (token.startsWith('ghs_')) return env.GITHUB_ACTIONS === 'true' ? 'actions' : 'app';
+  return env.GITHUB_ACTIONS === 'true' ? 'actions' : 'other';
 }
 
 export interface GitHubFlags {
@@ -64,7 +82,7 @@ export function githubSettings(flags: GitHubFlags, env: NodeJS.ProcessEnv): GitH
   if (!token) {
     throw new UserError('GITHUB_TOKEN is not set: opening a pull request needs a token with pull-requests: write (and issues: write for labels).');
   }
-  return { apiUrl, apiUrlFrom, owner: match[1], repo: match[2], repositoryFrom, token };
+  return { apiUrl, apiUrlFrom, owner: match[1], repo: match[2], repositoryFrom, token, tokenKind: tokenKind(token, env) };
 }
 
 function httpUrl(value: string, from: string): string {
@@ -85,7 +103,7 @@ export interface GitHubHostOptions extends RetryOptions {
   readonly scrub?: Scrub;
 }
 
-const Client = Octokit.plugin(retry, throttling);
+const Client = Octokit.plugin(throttling);
 type Client = InstanceType<typeof Client>;
 
 /** The fields bump reads from a pull-request or pull-request-simple answer (all checked, none trusted). */
@@ -104,29 +122,19 @@ interface PullLike {
 export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOptions = {}): GitHost {
   const scrub = options.scrub ?? ((s: string) => s.split(settings.token).join('***'));
   const warn = (message: string) => options.warn?.(scrub(message));
-  const baseMs = options.retryBaseMs ?? 1000;
-  const maxWait = options.maxRateLimitWaitSeconds ?? 300;
+  const budget = new ForgeBudget(options);
   const { owner, repo } = settings;
   const full = `${owner}/${repo}`;
-  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-    if (retryCount < 3 && retryAfter <= maxWait) {
-      warn(`GitHub ${kind} reached on ${request.method} ${request.url}; retrying in ${retryAfter}s`);
-      return true;
-    }
-    return false;
-  };
   const octokit: Client = new Client({
     baseUrl: settings.apiUrl,
     auth: settings.token,
     userAgent: 'mw-gitops-bump',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: () => {} },
-    retry: { retryAfterBaseValue: baseMs },
-    throttle: {
-      retryAfterBaseValue: baseMs,
-      onRateLimit: onLimit('rate limit'),
-      onSecondaryRateLimit: onLimit('secondary rate limit'),
-    },
+    request: { fetch: budget.fetch('GitHub') },
+    throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
   });
+  const retrying = <T>(call: RetryCall<T>, fn: () => Promise<T>): Promise<T> =>
+    withRetry({ forge: 'GitHub', budget, classify, warn, explain: (err, what) => explain(err, what, settings, scrub, budget) }, call, fn);
 
   const toRequest = (value: unknown): HostRequest => {
     const pull = (value ?? {}) as PullLike;
@@ -150,17 +158,9 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     return true;
   };
 
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw explain(err, what, settings, scrub);
-    }
-  };
-
   const findOpenRequest = async (branch: string): Promise<FindResult> => {
     // GitHub allows one open pull request per head and base, so one page is enough.
-    const { data } = await call(`listing open pull requests of ${full}`, () =>
+    const { data } = await retrying({ what: `listing open pull requests of ${full}`, idempotent: true }, () =>
       octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 }),
     );
     const pulls = await decodeJson(data);
@@ -172,7 +172,8 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
 
   const addLabels = async (request: HostRequest, labels: readonly string[]): Promise<HostRequest> => {
     if (labels.length === 0) return request;
-    const { data } = await call(`labelling pull request #${request.number} of ${full}`, () =>
+    // Adding labels a request already has changes nothing: safe to repeat.
+    const { data } = await retrying({ what: `labelling pull request #${request.number} of ${full}`, idempotent: true }, () =>
       octokit.rest.issues.addLabels({ owner, repo, issue_number: request.number, labels: [...labels] }),
     );
     const answer = await decodeJson(data);
@@ -186,17 +187,25 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     findOpenRequest,
 
     async createRequest(content: RequestContent): Promise<CreateResult> {
+      const what = `opening a pull request from ${content.branch} into ${content.base} in ${full}`;
+      // After a 5xx the pull request may exist: look before opening it again.
+      const landed = async (): Promise<HostRequest | undefined> => {
+        const found = await findOpenRequest(content.branch);
+        return found.kind === 'found' ? found.request : undefined;
+      };
       let created: HostRequest;
       try {
-        const { data } = await octokit.rest.pulls.create({ owner, repo, head: content.branch, base: content.base, title: content.title, body: content.body });
-        created = toRequest(await decodeJson(data));
+        created = await retrying({ what, idempotent: false, landed }, async () => {
+          const { data } = await octokit.rest.pulls.create({ owner, repo, head: content.branch, base: content.base, title: content.title, body: content.body });
+          return toRequest(await decodeJson(data));
+        });
       } catch (err) {
         if (status(err) === 422 && /already exists/i.test(errorText(err))) {
           const found = await findOpenRequest(content.branch);
           if (found.kind === 'found') return { kind: 'exists', request: found.request };
           throw new Error(`GitHub says a pull request from ${content.branch} already exists in ${full}, but none is open from that branch`);
         }
-        throw explain(err, `opening a pull request from ${content.branch} into ${content.base} in ${full}`, settings, scrub);
+        throw err;
       }
       return { kind: 'created', request: await addLabels(created, content.labels) };
     },
@@ -205,7 +214,7 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
       if (!needsUpdate(existing, content)) return { kind: 'unchanged', request: existing };
       let request = existing;
       if (contentDiffers(existing, content)) {
-        const { data } = await call(`updating pull request #${existing.number} of ${full}`, () =>
+        const { data } = await retrying({ what: `updating pull request #${existing.number} of ${full}`, idempotent: true }, () =>
           octokit.rest.pulls.update({
             owner,
             repo,
@@ -239,31 +248,71 @@ function serverMessage(err: unknown): string {
   return typeof data?.message === 'string' ? data.message : ((err as Error | null)?.message ?? String(err));
 }
 
-/** A clear error for the user; 401/403/404/422 are theirs to fix (UserError), the rest exit 1. */
-function explain(err: unknown, what: string, settings: GitHubSettings, scrub: Scrub): Error {
+function classify(err: unknown): Failure {
+  const e = err as { status?: unknown; cause?: unknown; response?: { headers?: Record<string, string> } } | null;
+  if (e?.cause instanceof ForgeTimeoutError) return { kind: 'final' };
+  const code = status(err);
+  if (code === undefined) return { kind: 'final' };
+  // @octokit/request reports a dropped connection as a 500 without a response.
+  if (!e?.response) return isFetchFailure(e?.cause) ? { kind: 'transient', label: 'connection failed' } : { kind: 'final' };
+  const headers = e.response.headers ?? {};
+  return classifyStatus(code, (name) => headers[name], serverMessage(err));
+}
+
+/** What the token needs, said in the terms of its kind. */
+function permissionAdvice(settings: GitHubSettings, detail: string): string {
+  const full = `${settings.owner}/${settings.repo}`;
+  const actionsRefused = /not permitted to create or approve pull requests/i.test(detail);
+  if (settings.tokenKind === 'actions' || actionsRefused) {
+    return (
+      `GitHub Actions' GITHUB_TOKEN opens pull requests only when ${full} (or its organization) allows it under Settings → Actions → General → ` +
+      `Workflow permissions → "Allow GitHub Actions to create and approve pull requests", and the workflow grants permissions: contents: write, ` +
+      `pull-requests: write (issues: write for labels). Pull requests it opens start no workflows; for checks to run on them, pass a GitHub App ` +
+      `installation token (e.g. from actions/create-github-app-token) or a fine-grained personal access token as GITHUB_TOKEN instead`
+    );
+  }
+  if (settings.tokenKind === 'app') return `the GitHub App's installation on ${full} needs the permissions Pull requests: write and Contents: write (Issues: write for labels)`;
+  if (settings.tokenKind === 'fine-grained') {
+    return `the fine-grained personal access token needs access to ${full} with Pull requests: write and Contents: write (Issues: write for labels), approved by the organization if it requires approval`;
+  }
+  if (settings.tokenKind === 'classic') return `the classic personal access token needs the repo scope (public_repo for a public repository), authorized for SSO if the organization enforces it`;
+  return `give the token pull-requests: write and contents: write (issues: write for labels) on ${full}`;
+}
+
+/** A clear error for the user; 401/403/404/422 are theirs to fix (UserError), the rest exit 1. The status stays on the error. */
+function explain(err: unknown, what: string, settings: GitHubSettings, scrub: Scrub, budget: ForgeBudget): Error {
+  const out = describe(err, what, settings, scrub, budget);
+  const e = err as { status?: unknown; response?: unknown } | null;
+  Object.defineProperty(out, 'status', { value: e?.status, enumerable: false });
+  Object.defineProperty(out, 'response', { value: e?.response, enumerable: false });
+  return out;
+}
+
+function describe(err: unknown, what: string, settings: GitHubSettings, scrub: Scrub, budget: ForgeBudget): Error {
   const code = status(err);
   const detail = scrub(serverMessage(err));
-  const full = `${settings.owner}/${settings.repo}`;
-  const headers = ((err as { response?: { headers?: Record<string, string> } } | null)?.response?.headers ?? {}) as Record<string, string>;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (cause instanceof ForgeTimeoutError) {
+    return new Error(`${scrub(cause.message)} while ${what}; running bump again is safe (it updates an open pull request instead of opening another)`);
+  }
   if (code === 401) {
     return new UserError(`GitHub rejected GITHUB_TOKEN (401 Unauthorized) while ${what}: set GITHUB_TOKEN to a valid token. GitHub said: ${detail}`);
   }
   if (code === 403 || code === 429) {
-    if (headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(detail)) {
+    const headers = ((err as { response?: { headers?: Record<string, string> } } | null)?.response?.headers ?? {}) as Record<string, string>;
+    if (code === 429 || headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(detail)) {
       const reset = Number(headers['x-ratelimit-reset']);
       const when = Number.isFinite(reset) && reset > 0 ? ` (resets at ${new Date(reset * 1000).toISOString()})` : '';
-      return new Error(`GitHub rate limit exhausted while ${what}${when}, after retrying; run again later. GitHub said: ${detail}`);
+      return new Error(`GitHub rate limit exhausted while ${what}${when}, after waiting up to ${budget.describeBound()}; run again later. GitHub said: ${detail}`);
     }
-    return new UserError(
-      `GitHub refused GITHUB_TOKEN (403 Forbidden) while ${what}: give the token pull-requests: write and issues: write on ${full}. GitHub said: ${detail}`,
-    );
+    return new UserError(`GitHub refused GITHUB_TOKEN (403 Forbidden) while ${what}: ${permissionAdvice(settings, detail)}. GitHub said: ${detail}`);
   }
   if (code === 404) {
     return new UserError(
-      `GitHub answered 404 Not Found while ${what}: check the repository ${full} (${settings.repositoryFrom}) and the API URL ${settings.apiUrl} (${settings.apiUrlFrom}), and that GITHUB_TOKEN can see it.`,
+      `GitHub answered 404 Not Found while ${what}: check the repository ${settings.owner}/${settings.repo} (${settings.repositoryFrom}) and the API URL ${settings.apiUrl} (${settings.apiUrlFrom}), and that GITHUB_TOKEN can see it.`,
     );
   }
   if (code === 422) return new UserError(`GitHub refused the request while ${what} (422): ${scrub(errorText(err).trim())}`);
-  if (code !== undefined) return new Error(`GitHub API error ${code} while ${what}, after retrying: ${detail}`);
+  if (code !== undefined && (err as { response?: unknown }).response) return new Error(`GitHub API error ${code} while ${what}: ${detail}`);
   return new Error(`cannot reach the GitHub API at ${settings.apiUrl} while ${what}: ${detail}`);
 }

@@ -7,9 +7,13 @@
  * CI_JOB_TOKEN cannot open merge requests); `--api-url` and `--project` override. The token is
  * read from the environment only.
  *
- * gitbeaker retries 429 and 502 itself; 500, 503 and 504 and dropped connections are retried here
- * (a create is retried only after checking that the first attempt did not land).
+ * gitbeaker builds the API calls; the HTTP under them is ours (a requesterFn, gitbeaker's extension
+ * point), because gitbeaker's own retries 429 and 502 for about 0.25 s in all, ignores Retry-After
+ * and waits up to 300 s for an answer. Timeouts, retries and their bound follow ./forge-http.ts;
+ * a create is retried after a 5xx or a dropped connection only once a look-up shows it did not land
+ * (GitLab also refuses a second open merge request from one branch with 409).
  */
+import { createRequesterFn, GitbeakerRequestError, type RequestHandlerFn } from '@gitbeaker/requester-utils';
 import { Gitlab } from '@gitbeaker/rest';
 import { UserError } from '../../config/errors.js';
 import type { Scrub } from '../secrets.js';
@@ -26,6 +30,7 @@ import {
   type RetryOptions,
   type UpdateResult,
 } from './types.js';
+import { ForgeAnswerError, ForgeBudget, ForgeTimeoutError, classifyStatus, isFetchFailure, withRetry, type Failure, type RetryCall } from './forge-http.js';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
 
@@ -93,14 +98,20 @@ interface MergeRequestLike {
   target_project_id?: number;
 }
 
-const RETRIED = new Set([500, 503, 504]);
-
 export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOptions = {}): GitHost {
   const scrub = options.scrub ?? ((s: string) => s.split(settings.token).join('***'));
   const warn = (message: string) => options.warn?.(scrub(message));
-  const baseMs = options.retryBaseMs ?? 1000;
-  const api = new Gitlab({ host: settings.host, token: settings.token });
+  const budget = new ForgeBudget(options);
+  const api = new Gitlab({
+    host: settings.host,
+    token: settings.token,
+    requesterFn: createRequesterFn((_, requestOptions) => Promise.resolve(requestOptions), gitlabRequestHandler(budget)),
+    // gitbeaker's own timeout (a signal per call) is off: the budget times every request.
+    queryTimeout: 0,
+  });
   const project = settings.project;
+  const retrying = <T>(call: RetryCall<T>, fn: () => Promise<T>): Promise<T> =>
+    withRetry({ forge: 'GitLab', budget, classify, warn, explain: (err, what) => explain(err, what, settings, scrub) }, call, fn);
 
   const toRequest = async (value: unknown): Promise<HostRequest> => {
     const mr = ((await decodeJson(value)) ?? {}) as MergeRequestLike;
@@ -121,27 +132,9 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
     (mr.state === undefined || mr.state === 'opened') &&
     (mr.source_project_id === undefined || mr.target_project_id === undefined || mr.source_project_id === mr.target_project_id);
 
-  /** Runs `fn`, retrying server errors with 1, 4, 9 "seconds" of backoff; `before` runs before each retry. */
-  const withRetry = async <T>(what: string, fn: () => Promise<T>, before?: () => Promise<T | undefined>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const code = status(err);
-        const transient = code === undefined ? !isGitbeakerError(err) : RETRIED.has(code);
-        if (!transient || attempt >= 3) throw explain(err, what, settings, scrub);
-        const wait = (attempt + 1) ** 2;
-        warn(`GitLab answered ${code ?? 'with a connection error'} while ${what}; retrying in ${wait}s`);
-        await new Promise((resolve) => setTimeout(resolve, wait * baseMs));
-        const settled = await before?.();
-        if (settled !== undefined) return settled;
-      }
-    }
-  };
-
   const findOpenRequest = async (branch: string): Promise<FindResult> => {
     const answer = await decodeJson(
-      await withRetry(`listing open merge requests of ${project}`, () =>
+      await retrying({ what: `listing open merge requests of ${project}`, idempotent: true }, () =>
         api.MergeRequests.all({ projectId: project, sourceBranch: branch, state: 'opened', perPage: 100, maxPages: 1 }),
       ),
     );
@@ -162,18 +155,14 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
         return found.kind === 'found' ? { kind: 'created', request: found.request } : undefined;
       };
       try {
-        return await withRetry<CreateResult>(
-          what,
-          async () => {
+        return await retrying<CreateResult>({ what, idempotent: false, landed }, async () => {
             const mr = await api.MergeRequests.create(project, content.branch, content.base, content.title, {
               description: content.body,
               removeSourceBranch: true,
               ...(content.labels.length > 0 ? { labels: content.labels.join(',') } : {}),
             });
             return { kind: 'created', request: await toRequest(mr) };
-          },
-          landed,
-        );
+          });
       } catch (err) {
         // GitLab: 409 {"message":["Another open merge request already exists for this source branch: !7"]}
         if (status(err) === 409 && /already exists/i.test(description(err))) {
@@ -188,7 +177,8 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
     async updateRequest(existing: HostRequest, content: RequestContent): Promise<UpdateResult> {
       if (!needsUpdate(existing, content)) return { kind: 'unchanged', request: existing };
       const add = missingLabels(existing, content);
-      const mr = await withRetry(`updating merge request !${existing.number} of ${project}`, () =>
+      // Sets title and description and adds labels: repeating it changes nothing.
+      const mr = await retrying({ what: `updating merge request !${existing.number} of ${project}`, idempotent: true }, () =>
         api.MergeRequests.edit(project, existing.number, {
           title: content.title,
           description: content.body,
@@ -199,6 +189,79 @@ export function createGitLabHost(settings: GitLabSettings, options: GitLabHostOp
       return { kind: 'updated', request: await toRequest(mr) };
     },
   };
+}
+
+/**
+ * One HTTP exchange for gitbeaker, under the budget's timeouts; no retries here (see withRetry).
+ * Answers are decoded here so that a body that is not JSON is a ForgeAnswerError naming the call,
+ * and an HTTP error a GitbeakerRequestError carrying the response (status, Retry-After).
+ */
+function gitlabRequestHandler(budget: ForgeBudget): RequestHandlerFn {
+  const timedFetch = budget.fetch('GitLab');
+  return async (endpoint, options = {}) => {
+    const { prefixUrl, searchParams, method, headers, body } = options as {
+      prefixUrl?: string;
+      searchParams?: string;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string | FormData;
+    };
+    const url = new URL(endpoint, prefixUrl?.endsWith('/') ? prefixUrl : `${prefixUrl ?? ''}/`);
+    url.search = searchParams ?? '';
+    const request = new Request(url, { method, headers, body });
+    const response = await timedFetch(request);
+    const text = await response.text();
+    const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const where = `${request.method} ${url.pathname}`;
+    if (!response.ok) {
+      const description = errorDescription(text, type);
+      throw new GitbeakerRequestError(description, { cause: { description, request, response } });
+    }
+    return {
+      body: response.status === 204 ? null : (parseAnswer(text, type, where) as Record<string, unknown>),
+      headers: Object.fromEntries(response.headers),
+      status: response.status,
+    };
+  };
+}
+
+function parseAnswer(text: string, type: string, where: string): unknown {
+  if (type === 'text/html' || /^\s*<(!doctype|html)/i.test(text)) {
+    throw new ForgeAnswerError(`GitLab answered ${where} with an HTML page, not JSON (${snippet(text)})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const what = type === 'application/json' ? 'malformed JSON' : `something that is not JSON (content-type ${type || 'none'})`;
+    throw new ForgeAnswerError(`GitLab answered ${where} with ${what}: ${snippet(text)}`);
+  }
+}
+
+/** GitLab's `message` or `error` field, else the start of the body on one line. */
+function errorDescription(text: string, type: string): string {
+  if (type === 'application/json') {
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown; error?: unknown } | null;
+      const field = parsed?.error ?? parsed?.message;
+      if (field !== undefined) return typeof field === 'string' ? field : JSON.stringify(field);
+    } catch {
+      // Malformed error bodies fall through to the raw text.
+    }
+  }
+  return snippet(text);
+}
+
+function snippet(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 120)}…` : line;
+}
+
+function classify(err: unknown): Failure {
+  if (err instanceof ForgeTimeoutError || err instanceof ForgeAnswerError) return { kind: 'final' };
+  const response = (err as { cause?: { response?: unknown } } | null)?.cause?.response;
+  if (isGitbeakerError(err) && response instanceof Response) return classifyStatus(response.status, (name) => response.headers.get(name), description(err));
+  if (isFetchFailure(err)) return { kind: 'transient', label: 'connection failed' };
+  return { kind: 'final' };
 }
 
 function isGitbeakerError(err: unknown): boolean {
@@ -239,11 +302,17 @@ function explain(err: unknown, what: string, settings: GitLabSettings, scrub: Sc
   } else if (code === 400 || code === 422) {
     out = new UserError(`GitLab refused the request while ${what} (${code}): ${detail}`);
   } else if (code !== undefined) {
-    out = new Error(`GitLab API error ${code} while ${what}, after retrying: ${detail}`);
+    out = new Error(`GitLab API error ${code} while ${what}: ${detail}`);
+  } else if (err instanceof ForgeTimeoutError) {
+    out = new Error(`${scrub(err.message)} while ${what}; running bump again is safe (it updates an open merge request instead of opening another)`);
+  } else if (err instanceof ForgeAnswerError) {
+    out = new Error(`${scrub(err.message)} while ${what}: is ${settings.host} (${settings.hostFrom}) the GitLab instance?`);
   } else if (isGitbeakerError(err)) {
     out = new Error(`GitLab API at ${settings.host} failed while ${what}: ${detail}`);
   } else {
-    out = new Error(`cannot reach the GitLab API at ${settings.host} while ${what}: ${detail}`);
+    const reason = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+    const because = typeof reason?.code === 'string' ? reason.code : typeof reason?.message === 'string' ? reason.message : detail;
+    out = new Error(`cannot reach the GitLab API at ${settings.host} while ${what}: ${scrub(because)}`);
   }
   Object.defineProperty(out, 'cause', { value: { description: description(err), response: { status: code } }, enumerable: false });
   return out;

@@ -8,6 +8,8 @@
  * else is thrown as an Error whose message carries no token.
  */
 
+import type { ForgeTiming } from './forge-http.js';
+
 export type ProviderName = 'github' | 'gitlab';
 
 export const PROVIDERS: readonly ProviderName[] = ['github', 'gitlab'];
@@ -65,13 +67,8 @@ export type RequestOutcome =
   | { readonly action: 'updated'; readonly request: HostRequest }
   | { readonly action: 'unchanged'; readonly request: HostRequest };
 
-/** Retry timing, shortened by tests. */
-export interface RetryOptions {
-  /** Milliseconds one "retry-after second" lasts. @default 1000 */
-  readonly retryBaseMs?: number;
-  /** Give up on a rate limit whose reset is further away than this. @default 300 */
-  readonly maxRateLimitWaitSeconds?: number;
-}
+/** Timeouts and retry timing (./forge-http.ts), shortened by tests. */
+export type RetryOptions = ForgeTiming;
 
 export function needsUpdate(existing: HostRequest, content: RequestContent): boolean {
   return contentDiffers(existing, content) || missingLabels(existing, content).length > 0;
@@ -109,7 +106,9 @@ export async function decodeJson(value: unknown): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new Error(`the API answered with something that is not JSON: ${text.slice(0, 200)}`);
+    const line = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+    const what = /^<(!doctype|html)/i.test(line) ? 'an HTML page, not JSON (is the API URL right?)' : 'something that is not JSON';
+    throw new Error(`the API answered with ${what}: ${line}`);
   }
 }
 

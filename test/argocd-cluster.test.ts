@@ -1,0 +1,120 @@
+/**
+ * What docs/argocd.md tells a cluster to apply (argocd/cluster/*.yaml) is valid for the program
+ * that reads it, and fits the committed render: the ConfigMap against kubernetes-models' schema,
+ * the AppProject against Argo CD's own CRD (schemas/crds/argo-cd-appproject-crd.yaml, byte for
+ * byte argoproj/argo-cd manifests/crds/appproject-crd.yaml at 37ee0097c), and both against what
+ * dist/argocd/<cluster>/applicationset.yaml and the manifests ask of them.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { ConfigMap } from 'kubernetes-models/v1';
+import { parse, parseAllDocuments } from 'yaml';
+import { PROJECT } from './support/cli.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const CLUSTER_DIR = join(PROJECT, 'argocd/cluster');
+const CRD_FILE = join(PROJECT, 'schemas/crds/argo-cd-appproject-crd.yaml');
+const CRD_SHA256 = 'ab225266944322750136f1198d93786e4a79a0e43c8d149abfba44da30a3eac8';
+
+const read = (path: string): Obj => parse(readFileSync(path, 'utf8')) as Obj;
+const shipped = readdirSync(CLUSTER_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((file) => ({ file: `argocd/cluster/${file}`, object: read(join(CLUSTER_DIR, file)) }));
+const ofKind = (kind: string): Obj => {
+  const found = shipped.filter((s) => s.object.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0].object;
+};
+
+const applicationSets: Obj[] = readdirSync(join(PROJECT, 'dist/argocd')).map((cluster) => read(join(PROJECT, 'dist/argocd', cluster, 'applicationset.yaml')));
+
+function validateAppProject(object: Obj): string[] {
+  const crd = read(CRD_FILE);
+  const version = (crd.spec.versions as Obj[]).find((v) => `${crd.spec.group}/${v.name}` === object.apiVersion);
+  if (!version) return [`no version ${object.apiVersion} in the CRD`];
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS: under NodeNext its default import is the module object.
+  const formats = addFormatsModule as unknown as { default?: (ajv: Ajv) => Ajv };
+  (formats.default ?? (addFormatsModule as unknown as (ajv: Ajv) => Ajv))(ajv);
+  const validate = ajv.compile(version.schema.openAPIV3Schema as Obj);
+  return validate(object) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** Argo CD matches destination namespaces with globs (`mw-*`). */
+function globMatches(glob: string, value: string): boolean {
+  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+}
+
+test('the copied AppProject CRD is the upstream file, byte for byte', () => {
+  expect(createHash('sha256').update(readFileSync(CRD_FILE)).digest('hex')).toBe(CRD_SHA256);
+});
+
+test('every manifest under argocd/cluster/ validates against its schema', () => {
+  expect(shipped.map((s) => s.object.kind).sort()).toEqual(['AppProject', 'ConfigMap']);
+  expect(() => new ConfigMap(ofKind('ConfigMap') as ConstructorParameters<typeof ConfigMap>[0]).validate()).not.toThrow();
+  expect(validateAppProject(ofKind('AppProject'))).toEqual([]);
+});
+
+test('the AppProject validator rejects what the CRD forbids', () => {
+  const broken = structuredClone(ofKind('AppProject'));
+  broken.spec.destinations[0].namespace = 7;
+  broken.spec.sourceRepos = 'https://example.org/repo.git';
+  expect(validateAppProject(broken)).toEqual(['/spec/destinations/0/namespace must be string', '/spec/sourceRepos must be array']);
+});
+
+test('the ConfigMap turns progressive syncs on, in the Argo CD namespace', () => {
+  const configMap = ofKind('ConfigMap');
+  expect(configMap.metadata).toMatchObject({ name: 'argocd-cmd-params-cm', namespace: applicationSets[0].metadata.namespace });
+  expect(configMap.data['applicationsetcontroller.enable.progressive.syncs']).toBe('true');
+});
+
+test('every rendered ApplicationSet asks for progressive syncs and for this AppProject, which admits all it generates', () => {
+  const project = ofKind('AppProject');
+  expect(applicationSets.length).toBeGreaterThan(0);
+  for (const appSet of applicationSets) {
+    const name = appSet.metadata.name as string;
+    expect({ name, strategy: appSet.spec.strategy.type }).toEqual({ name, strategy: 'RollingSync' });
+    expect({ name, namespace: appSet.metadata.namespace }).toEqual({ name, namespace: project.metadata.namespace });
+    const template = appSet.spec.template.spec as Obj;
+    expect({ name, project: template.project }).toEqual({ name, project: project.metadata.name });
+    expect(project.spec.sourceRepos).toContain(template.source.repoURL);
+    const destinations = (project.spec.destinations as Obj[]).filter((d) => d.name === template.destination.name);
+    for (const element of appSet.spec.generators[0].list.elements as Obj[]) {
+      const admitted = destinations.some((d) => globMatches(d.namespace as string, element.namespace as string));
+      expect({ name, destination: template.destination.name, namespace: element.namespace, admitted }).toMatchObject({ admitted: true });
+    }
+  }
+});
+
+test('the AppProject admits every kind the rendered manifests hold, and no more', () => {
+  const project = ofKind('AppProject');
+  const allowed = new Set((project.spec.namespaceResourceWhitelist as Obj[]).map((r) => `${r.group}/${r.kind}`));
+  const rendered = new Set<string>();
+  for (const cluster of readdirSync(join(PROJECT, 'dist'), { withFileTypes: true })) {
+    if (!cluster.isDirectory() || cluster.name === 'argocd') continue;
+    for (const file of readdirSync(join(PROJECT, 'dist', cluster.name), { recursive: true }) as string[]) {
+      if (!file.endsWith('.yaml')) continue;
+      for (const doc of parseAllDocuments(readFileSync(join(PROJECT, 'dist', cluster.name, file), 'utf8'))) {
+        const object = doc.toJS() as Obj | null;
+        if (!object?.kind) continue;
+        const group = (object.apiVersion as string).includes('/') ? (object.apiVersion as string).split('/')[0] : '';
+        rendered.add(`${group}/${object.kind}`);
+      }
+    }
+  }
+  expect([...rendered].sort()).toEqual([...allowed].sort());
+});
+
+test('docs/argocd.md tells users to apply only manifests checked here, and says what progressive syncs change', () => {
+  const doc = readFileSync(join(PROJECT, 'docs/argocd.md'), 'utf8');
+  const mentioned = [...new Set(doc.match(/argocd\/cluster\/[\w.-]+\.yaml/g) ?? [])].sort();
+  expect(mentioned).toEqual(shipped.map((s) => s.file));
+  expect(doc).toContain('applicationsetcontroller.enable.progressive.syncs: "true"');
+  expect(doc).toMatch(/selfHeal/);
+  expect(doc).toMatch(/preserveResourcesOnDeletion/);
+});
