@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
 import type { RenderedTree } from '../render/tree.js';
-import { readTree } from './tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 
 export interface LoadedDist {
   readonly tree: RenderedTree;

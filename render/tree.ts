@@ -1,7 +1,7 @@
 /**
  * A rendered deployment-repository tree: relative POSIX path -> file contents, in sorted path
  * order. This is what synth writes to dist/, what publish mirrors into the deployment
- * repository and what diff compares. Pure data; reading and writing it lives in cli/tree-io.ts.
+ * repository and what diff compares. Pure data; reading and writing it lives in synth/tree-io.ts.
  */
 export type RenderedTree = ReadonlyMap<string, string>;
 

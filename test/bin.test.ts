@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree } from '../cli/tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 import { copyCheckout, linkNodeModules, removeDir } from './generate-helpers.js';
 import { PROJECT } from './support/cli.js';
 

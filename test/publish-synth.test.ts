@@ -7,7 +7,7 @@ import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyEnvironments, PROJECT } from './support/cli.js';
 import { cleanEnv, commitCount, git, initBare, runCli, tempDir, treeAt, type CliResult } from './helpers/cli.js';
-import { readTree } from '../cli/tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir()));

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree } from '../cli/tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 import { PROJECT, copyEnvironments, runCli, tempDir } from './support/cli.js';
 
 let work: ReturnType<typeof tempDir>;

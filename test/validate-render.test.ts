@@ -9,7 +9,7 @@ import { ApiObject, App } from 'cdk8s';
 import * as environments from '../environments/index.js';
 import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import { setRawJson } from '../constructs/raw-json.js';
-import { readTree, writeTreeAtomically } from '../cli/tree-io.js';
+import { readTree, writeTreeAtomically } from '../synth/tree-io.js';
 import type { ServiceProfile } from '../config/profile.js';
 import { parseInputs, type ProjectInputs, type TypedConfig } from '../render/inputs.js';
 import { manifestText, renderProject, type RenderResult } from '../render/render.js';

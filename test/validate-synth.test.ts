@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree } from '../cli/tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 import { PROJECT, tempDir, type RunResult } from './support/cli.js';
 
 let work: ReturnType<typeof tempDir>;

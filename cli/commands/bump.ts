@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
-import { DEFAULT_CONFIG_DIR } from '../config-files.js';
+import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import { BRANCH_PREFIX, BUILD_BRANCH, runBump, type BumpTarget } from '../bump/run.js';
 import { envScrubber, type Scrub } from '../secrets.js';
 

@@ -11,7 +11,7 @@ import { parseReleasesIndex } from '../../render/publish-message.js';
 import { isTreePath, type RenderedTree } from '../../render/tree.js';
 import type { TreeDiff } from '../../render/tree-diff.js';
 import { loadDist } from '../dist.js';
-import { readTree } from '../tree-io.js';
+import { readTree } from '../../synth/tree-io.js';
 import { acquireLock } from '../lock.js';
 import { describeRemote, redact } from '../redact.js';
 
