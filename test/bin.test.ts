@@ -27,6 +27,14 @@ test('the bundle and the sources render the same tree as the committed dist/', a
   expect(await readTree(join(checkout, 'via-tsx'))).toEqual(committed);
 });
 
+test('--version prints the version in package.json, from the bundle and from the sources', () => {
+  const { version } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { version: string };
+  for (const env of [{}, { MW_GITOPS_BUNDLE: '0' }]) {
+    const out = execFileSync(process.execPath, ['bin/mw-gitops.js', '--version'], { cwd: checkout, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(out).toBe(`${version}\n`);
+  }
+});
+
 test('an edited construct takes effect at once, without a rebuild', () => {
   const pod = join(checkout, 'constructs/mediawiki-pod.ts');
   writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
