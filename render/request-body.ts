@@ -3,7 +3,7 @@
  * roll (testservers, canaries, production), computed from the releases.json index before and after
  * the bump. Pure: data in, markdown out; the same inputs give the same bytes.
  */
-import type { ImageChange } from './images-edit.js';
+import type { ImageChange } from '../config/images-edit.js';
 import type { ReleaseIndexEntry, ReleasesIndex, Stage } from './releases-index.js';
 
 /** Hidden marker that identifies a request body written by `mw-gitops bump`. */

@@ -14,7 +14,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../config/errors.js';
 import { FlavourName } from '../../config/names.js';
-import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../render/images-edit.js';
+import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../config/images-edit.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
 import { affectedImages, requestBody, requestTitle } from '../../render/request-body.js';
 import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '../hosts/index.js';
