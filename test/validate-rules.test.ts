@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
+import { parseImageRef as parseImage } from '../config/image-ref.js';
 import {
   POLICY_EXCEPTIONS_ANNOTATION,
   RULES,
   ValidationError,
   assertValid,
   formatReport,
-  parseImage,
   parseManifests,
   policyExceptionsAnnotation,
   reportJson,

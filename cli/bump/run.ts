@@ -15,8 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from '../../config/errors.js';
 import { FlavourName } from '../../config/names.js';
 import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../config/images-edit.js';
+import { readReleasesIndex } from '../../changes/releases-index.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
-import { affectedImages, requestBody, requestTitle } from '../../render/request-body.js';
+import { affectedImages, requestBody, requestTitle } from './request-body.js';
 import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '../hosts/index.js';
 import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
@@ -263,9 +264,12 @@ async function isRegeneration(git: Git, branchSha: string, baseSha: string, tree
   return parents.length === 1 && parents[0] === baseSha && branchTree === tree;
 }
 
+/** The base's releases.json; null when it has none, or one this version cannot read (then every release reads as new). */
 async function readIndex(path: string): Promise<ReleasesIndex | null> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return null;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as ReleasesIndex;
+    return readReleasesIndex(text);
   } catch {
     return null;
   }

@@ -7,9 +7,9 @@ import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
-import { parseReleasesIndex } from '../../render/publish-message.js';
+import { readPublishedIndex } from '../../changes/releases-index.js';
 import { isTreePath, type RenderedTree } from '../../render/tree.js';
-import type { TreeDiff } from '../../render/tree-diff.js';
+import type { TreeDiff } from '../../changes/tree-diff.js';
 import { loadDist } from '../dist.js';
 import { readTree } from '../../synth/tree-io.js';
 import { acquireLock } from '../lock.js';
@@ -75,7 +75,7 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
 
 export async function runDiff(options: DiffOptions): Promise<DiffResult> {
   // yaml (for the object-level diff) and simple-git load only when diff runs.
-  const treeDiff = await import('../../render/tree-diff.js');
+  const treeDiff = await import('../../changes/tree-diff.js');
   const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
     const { tree: dist, index } = await loadDist(path.resolve(options.projectDir, options.dist), options.dist.replace(/\/+$/, ''));
@@ -146,7 +146,7 @@ async function readFromDeployRepo(
     }
     const full = await repo.readTree(commit);
     // Only what the tree owns: files publish would never touch are not differences.
-    const before = parseReleasesIndex(full.get('releases.json'));
+    const before = readPublishedIndex(full.get('releases.json'));
     const clusters = [...new Set([...distClusters, ...(before?.clusters ?? [])])];
     const owned = new Map([...full].filter(([file]) => isTreePath(file, clusters)));
     return { against: { kind: 'ref', name, commit }, tree: owned };
@@ -157,7 +157,7 @@ async function readFromDeployRepo(
 
 /** Text for a person: a header naming both sides, then the pure module's listing. */
 export async function formatDiff(result: DiffResult, distName: string): Promise<string> {
-  const { formatTreeDiff } = await import('../../render/tree-diff.js');
+  const { formatTreeDiff } = await import('../../changes/tree-diff.js');
   const { against } = result;
   const where =
     against.kind === 'dir'

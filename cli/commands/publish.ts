@@ -10,8 +10,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseReleasesIndex, publishMessage } from '../../render/publish-message.js';
-import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../render/tree-changes.js';
+import { publishMessage } from '../../changes/publish-message.js';
+import { readPublishedIndex } from '../../changes/releases-index.js';
+import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../changes/tree-changes.js';
 import { isTreePath } from '../../render/tree.js';
 import { loadDist } from '../dist.js';
 import { acquireLock, LockTimeoutError } from '../lock.js';
@@ -161,7 +162,7 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
           const head = await repo.fetch();
           const current = await repo.blobIds(head);
           const indexId = current.get('releases.json');
-          const before = parseReleasesIndex(indexId ? await repo.readBlob(indexId) : undefined);
+          const before = readPublishedIndex(indexId ? await repo.readBlob(indexId) : undefined);
           const clusters = [...new Set([...index.clusters, ...(before?.clusters ?? [])])];
           const owned = (file: string) => isTreePath(file, clusters) || distTops.has(file.split('/')[0]);
           const files = fileChanges(current, wanted, owned);
