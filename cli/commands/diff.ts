@@ -13,7 +13,9 @@ import type { TreeDiff } from '../../changes/tree-diff.js';
 import { loadDist } from '../dist.js';
 import { readTree } from '../../synth/tree-io.js';
 import { acquireLock } from '../lock.js';
-import { describeRemote, redact } from '../redact.js';
+import { checkLocalRemote, DEFAULT_REPO_DIR, resolveTarget, workDirFor } from '../../git/deploy-target.js';
+import { describeRemote, redact, scrubError } from '../../git/redact.js';
+import { DeployRepo, DeployRepoError } from '../../git/working-copy.js';
 
 export interface DiffOptions {
   /** A directory holding a rendered tree, or a ref of the deployment repository. */
@@ -74,7 +76,7 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
 }
 
 export async function runDiff(options: DiffOptions): Promise<DiffResult> {
-  // yaml (for the object-level diff) and simple-git load only when diff runs.
+  // yaml (for the object-level diff) loads only when diff runs.
   const treeDiff = await import('../../changes/tree-diff.js');
   const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
@@ -92,11 +94,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     const changed = !treeDiff.isEmptyDiff(diff);
     return { against, diff, changed, summary: treeDiff.summarizeTreeDiff(diff) };
   } catch (err) {
-    if (err instanceof Error) {
-      err.message = redact(err.message, secrets);
-      if (err.stack) err.stack = redact(err.stack, secrets);
-    }
-    throw err;
+    throw scrubError(err, (text) => redact(text, secrets));
   }
 }
 
@@ -104,29 +102,28 @@ async function readFromDeployRepo(
   options: DiffOptions,
   distClusters: readonly string[],
 ): Promise<{ against: DiffAgainst; tree: RenderedTree }> {
-  const repoMod = await import('../deploy-repo.js');
-  const target = repoMod.resolveTarget(options);
+  const target = resolveTarget(options);
   const ref = options.against ?? target.branch;
   const name = `${target.remote.display} ${ref}`;
   if (target.isDefault && !existsSync(path.join(target.localPath!, 'HEAD'))) {
     if (options.against !== undefined) {
       throw new UserError(
-        `--against ${options.against}: not a directory, and there is no deployment repository at ${repoMod.DEFAULT_REPO_DIR} yet to look it up in (run \`mw-gitops publish\` first).`,
+        `--against ${options.against}: not a directory, and there is no deployment repository at ${DEFAULT_REPO_DIR} yet to look it up in (run \`mw-gitops publish\` first).`,
       );
     }
     // Nothing published yet: everything in dist/ is new.
     return { against: { kind: 'ref', name, commit: null }, tree: new Map() };
   }
-  repoMod.checkLocalRemote(target);
+  checkLocalRemote(target);
   if (ref.startsWith('-')) throw new UserError(`--against ${ref}: a ref cannot start with "-".`);
-  const workDir = repoMod.workDirFor(options.projectDir, target);
+  const workDir = workDirFor(options.projectDir, target);
   await fs.mkdir(path.dirname(workDir), { recursive: true });
   const lock = await acquireLock(`${workDir}.lock`);
   try {
-    const repo = new repoMod.DeployRepo(target, workDir);
+    const repo = new DeployRepo(target, workDir);
     await repo.prepare();
     const head = await repo.fetch().catch(async (err) => {
-      if (err instanceof repoMod.DeployRepoError && err.kind === 'local') {
+      if (err instanceof DeployRepoError && err.kind === 'local') {
         await repo.prepare(true);
         return repo.fetch();
       }
