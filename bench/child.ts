@@ -39,15 +39,15 @@ async function cold(): Promise<Record<string, unknown>> {
   for (const name of ['rollout-argoproj.io', 'analysis-argoproj.io', 'argocd-appset-argoproj.io']) {
     [, imports[`imports/${name}.ts`]] = await timed(() => import(join(ROOT, 'imports', `${name}.ts`)));
   }
-  const [synth, projectMs] = await timed(() => import('../cli/commands/synth.js'));
+  const [synth, projectMs] = await timed(() => import('../synth/index.js'));
   imports.project = projectMs;
   // The first synth step by step (runSynth's steps), to see which of them pays for the cold start.
   const environments = await import('../environments/index.js');
-  const { readConfigFiles } = await import('../cli/config-files.js');
+  const { readConfigFiles } = await import('../synth/config-files.js');
   const { parseInputs } = await import('../render/inputs.js');
   const { renderProject } = await import('../render/render.js');
   const { validateRender, profilePolicyExceptions } = await import('../validate/index.js');
-  const { writeTreeAtomically } = await import('../cli/tree-io.js');
+  const { writeTreeAtomically } = await import('../synth/tree-io.js');
   const first: Record<string, number> = {};
   const [inputs, parseMs] = await timed(async () => parseInputs(await readConfigFiles(join(ROOT, 'environments')), environments));
   const [result, renderMs] = await timed(() => renderProject(inputs));
@@ -77,8 +77,8 @@ async function scale(): Promise<Record<string, unknown>> {
   const warmupReleases = Number(option('warmup-releases', '368'));
   const out = option('out');
   const environments = await import('../environments/index.js');
-  const { readConfigFiles } = await import('../cli/config-files.js');
-  const { writeTreeAtomically } = await import('../cli/tree-io.js');
+  const { readConfigFiles } = await import('../synth/config-files.js');
+  const { writeTreeAtomically } = await import('../synth/tree-io.js');
   const { parseInputs } = await import('../render/inputs.js');
   const { renderProject } = await import('../render/render.js');
   const { scaleConfig } = await import('./scale.js');

@@ -3,10 +3,11 @@
  * index that says which clusters it owns, or any other directory holding a rendered tree.
  */
 import { promises as fs } from 'node:fs';
+import { readReleasesIndex, ReleasesIndexError } from '../changes/releases-index.js';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
 import type { RenderedTree } from '../render/tree.js';
-import { readTree } from './tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 
 export interface LoadedDist {
   readonly tree: RenderedTree;
@@ -26,15 +27,10 @@ export async function loadDist(dir: string, shown: string): Promise<LoadedDist> 
   if (text === undefined) {
     throw new UserError(`${shown}/releases.json is missing, so ${shown}/ is not a complete render: run \`mw-gitops synth\` first.`);
   }
-  let index: unknown;
   try {
-    index = JSON.parse(text);
+    return { tree, index: readReleasesIndex(text) };
   } catch (err) {
-    throw new UserError(`${shown}/releases.json is not valid JSON (${(err as Error).message}): run \`mw-gitops synth\` again.`);
+    if (!(err instanceof ReleasesIndexError)) throw err;
+    throw new UserError(`${shown}/releases.json is not an index synth wrote (${err.message}): run \`mw-gitops synth\` again.`);
   }
-  const v = index as Partial<ReleasesIndex> | null;
-  if (!v || typeof v !== 'object' || !Array.isArray(v.releases) || !Array.isArray(v.clusters)) {
-    throw new UserError(`${shown}/releases.json has no "clusters" and "releases" lists: run \`mw-gitops synth\` again.`);
-  }
-  return { tree, index: index as ReleasesIndex };
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as environments from '../environments/index.js';
 import { renderSelection, type Selection, type SelectionRender } from '../render/generate.js';
 import { parseInputs } from '../render/inputs.js';
-import { DEFAULT_CONFIG_DIR, readConfigFiles } from './config-files.js';
+import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../synth/config-files.js';
 
 export const GENERATE_ENTRY_API = 1;
 

@@ -3,6 +3,7 @@
  * `register(program)`; this file wires them and turns errors into exit codes:
  * 0 success, 2 bad input or usage (UserError), 1 anything else.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.js';
 
@@ -21,12 +22,21 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   bump: () => import('./commands/bump.js'),
 };
 
+const VERSION_FLAGS = new Set(['-V', '--version']);
+
+/** The version in package.json (one place to bump it). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('mw-gitops')
     .description('Render MediaWiki on Kubernetes (cdk8s + Argo Rollouts) and keep the deployment repository in step.')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of mw-gitops')
     .exitOverride();
-  const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? [argv[0]] : Object.keys(COMMANDS);
+  const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? [argv[0]] : VERSION_FLAGS.has(argv[0]) ? [] : Object.keys(COMMANDS);
   for (const module of await Promise.all(named.map((name) => COMMANDS[name]()))) module.register(program);
   return program;
 }

@@ -1,6 +1,7 @@
 /**
  * Pure: the configuration as parsed from its files plus the typed environments, checked across
- * files (flavours exist, clusters exist, profiles cover every release they serve).
+ * files (flavours exist, clusters exist, profiles cover every release they serve, plugin-mode
+ * clusters have a plugin source).
  */
 import { parseDeployments } from '../config/deployments.js';
 import { ConfigError, fieldPath } from '../config/errors.js';
@@ -29,6 +30,7 @@ export function parseInputs(files: { deployments: SourceFile; images: SourceFile
   const images = parseImages(files.images.file, files.images.text);
   const deployments = parseDeployments(files.deployments.file, files.deployments.text);
   checkReleaseImages(images, deployments, deployments.releases);
+  checkPluginSource(typed);
   const profiles = new Map(typed.profiles.map((p) => [p.namespace, p]));
   const clusters = new Set(typed.clusters.map((c) => c.name));
   for (const release of deployments.releases) {
@@ -40,6 +42,17 @@ export function parseInputs(files: { deployments: SourceFile; images: SourceFile
     checkProfileCovers(deployments, profile, release);
   }
   return { ...typed, deployments, images };
+}
+
+/** A cluster whose Applications render through the Argo CD plugin needs the plugin's source repository. */
+function checkPluginSource(typed: TypedConfig): void {
+  if (typed.platform.argocd.plugin) return;
+  const cluster = typed.clusters.find((c) => c.argocdSource === 'plugin');
+  if (!cluster) return;
+  throw new ConfigError(
+    { file: 'environments/platform.ts', field: 'argocd.plugin' },
+    `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
+  );
 }
 
 /** A release needs its own port in the profile, or to be routed via a release that has one. */

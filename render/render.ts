@@ -14,6 +14,7 @@ import type { ReleaseIndexEntry, ReleasesIndex, UnmanagedNamespace } from './rel
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 import { resolveRelease } from './resolve.js';
 import { sortedTree, type RenderedTree } from './tree.js';
+import { compareStrings } from '../config/compare.js';
 
 export type KubeObject = Record<string, unknown>;
 
@@ -90,7 +91,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     stages: STAGES,
     clusters: [...new Set(managed.map((r) => r.spec.cluster))].sort(),
     releases: managed.map(indexEntry),
-    unmanaged: [...unmanaged].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, cs]): UnmanagedNamespace => ({
+    unmanaged: [...unmanaged].sort(([a], [b]) => compareStrings(a, b)).map(([namespace, cs]): UnmanagedNamespace => ({
       namespace,
       clusters: [...cs].sort(),
       reason: 'no service profile in environments/profiles.ts',

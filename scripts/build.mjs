@@ -22,7 +22,7 @@ const importsSource = join(root, 'imports');
 const importsOut = join(buildDir, 'imports');
 
 /** What the bundle is built from: a newer file here makes it stale. */
-const SOURCE_DIRS = ['cli', 'config', 'constructs', 'environments', 'imports', 'render', 'validate'];
+const SOURCE_DIRS = ['changes', 'cli', 'config', 'constructs', 'environments', 'git', 'imports', 'render', 'synth', 'validate'];
 
 function* sourceFiles() {
   for (const dir of SOURCE_DIRS) {

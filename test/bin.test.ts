@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree } from '../cli/tree-io.js';
+import { readTree } from '../synth/tree-io.js';
 import { copyCheckout, linkNodeModules, removeDir } from './support/checkout.js';
 import { committedTree } from './support/cli.js';
 
@@ -25,6 +25,14 @@ test('the bundle and the sources render the same tree as the committed dist/', a
   const committed = committedTree('dist');
   expect(await readTree(join(checkout, 'via-bundle'))).toEqual(committed);
   expect(await readTree(join(checkout, 'via-tsx'))).toEqual(committed);
+});
+
+test('--version prints the version in package.json, from the bundle and from the sources', () => {
+  const { version } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { version: string };
+  for (const env of [{}, { MW_GITOPS_BUNDLE: '0' }]) {
+    const out = execFileSync(process.execPath, ['bin/mw-gitops.js', '--version'], { cwd: checkout, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(out).toBe(`${version}\n`);
+  }
 });
 
 test('an edited construct takes effect at once, without a rebuild', () => {

@@ -1,4 +1,4 @@
-import { withIdentity } from '../cli/git-identity.js';
+import { withIdentity } from '../git/identity.js';
 import { envScrubber, scrubber } from '../cli/secrets.js';
 
 test('the scrubber hides tokens, their URL-encoded form and credentials in URLs', () => {

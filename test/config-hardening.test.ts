@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfigFiles } from '../cli/config-files.js';
+import { readConfigFiles } from '../synth/config-files.js';
 import { parseDeployments } from '../config/deployments.js';
 import { ConfigError } from '../config/errors.js';
 import { parseImages, releaseImages } from '../config/images.js';

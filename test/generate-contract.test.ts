@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
-import { runSynth } from '../cli/commands/synth.js';
+import { runSynth } from '../synth/index.js';
 import { argoEnv, copyCheckout, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli } from './support/checkout.js';
 
 interface IndexEntry {

@@ -1,6 +1,6 @@
 /** What generate selects from flags and the Argo CD environment, and what it says when nothing matches. */
 import * as environments from '../environments/index.js';
-import { readConfigFiles } from '../cli/config-files.js';
+import { readConfigFiles } from '../synth/config-files.js';
 import { GenerateFailure, reportable, resolveSelection } from '../cli/commands/generate.js';
 import { UserError } from '../config/errors.js';
 import { renderSelection } from '../render/generate.js';

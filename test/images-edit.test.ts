@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { UserError } from '../config/errors.js';
-import { listFlavours, setBuild, setFlavourTag } from '../render/images-edit.js';
+import { listFlavours, setBuild, setFlavourTag } from '../config/images-edit.js';
 
 const A = 'sha256:' + 'a'.repeat(64);
 const B = 'sha256:' + 'b'.repeat(64);
@@ -158,7 +158,7 @@ test('unknown flavours, bad tags and bad digests are user errors naming what to 
   expect(() => setFlavourTag(IMAGES, 'publish-83', 'ok', 'md5:' + 'a'.repeat(32))).toThrow(UserError);
   expect(() => setFlavourTag(IMAGES, 'publish-83', 'ok', C, { digestKey: 'nope' })).toThrow(/known kinds: image, debug-image, cli-image/);
   expect(() => setBuild(IMAGES, 'x'.repeat(120))).toThrow(/is not a valid image tag/);
-  expect(() => setFlavourTag('a: [', 'publish-83', 'ok')).toThrow(/environments\/images.yaml:\d+: not valid YAML/);
+  expect(() => setFlavourTag('a: [', 'publish-83', 'ok')).toThrow(/environments\/images.yaml:\d+: YAML syntax error/);
 });
 
 test('listFlavours reports names in file order', () => {

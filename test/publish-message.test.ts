@@ -2,8 +2,9 @@
  * The publish commit message, from old/new releases.json and file changes: pure.
  */
 import type { ReleasesIndex } from '../render/releases-index.js';
-import { imageMoves, parseReleasesIndex, publishMessage } from '../render/publish-message.js';
-import { fileChanges, gitBlobId } from '../render/tree-changes.js';
+import { imageMoves, publishMessage } from '../changes/publish-message.js';
+import { readPublishedIndex as parseReleasesIndex } from '../changes/releases-index.js';
+import { fileChanges, gitBlobId } from '../changes/tree-changes.js';
 import { isTreePath } from '../render/tree.js';
 import { defaultConfig, fixtureTree, type FixtureConfig } from './support/fake-render.js';
 

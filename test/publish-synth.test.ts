@@ -8,8 +8,8 @@ import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyEnvironments, PROJECT } from './support/cli.js';
 import { cleanEnv, commitCount, git, initBare, publishInProcess, tempDir, treeAt, type CliResult } from './support/git.js';
-import { runSynth } from '../cli/commands/synth.js';
-import { readTree } from '../cli/tree-io.js';
+import { runSynth } from '../synth/index.js';
+import { readTree } from '../synth/tree-io.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir()));

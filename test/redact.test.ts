@@ -1,7 +1,7 @@
 /**
  * Credentials in remote URLs: described, displayed without them, scrubbed from any message.
  */
-import { describeRemote, redact, stripCredentials } from '../cli/redact.js';
+import { describeRemote, redact, stripCredentials } from '../git/redact.js';
 
 test('a password in an https URL is a secret, in raw and percent-decoded form', () => {
   const r = describeRemote('https://deploy:p%40ss%2Fw0rd@git.example.org/sre/deploy.git');

@@ -1,6 +1,6 @@
-import type { ImageChange } from '../render/images-edit.js';
+import type { ImageChange } from '../config/images-edit.js';
 import type { ReleaseIndexEntry, ReleasesIndex, Stage } from '../render/releases-index.js';
-import { affectedImages, BODY_MARKER, MAX_BODY_CHARS, requestBody, requestTitle } from '../render/request-body.js';
+import { affectedImages, BODY_MARKER, MAX_BODY_CHARS, requestBody, requestTitle } from '../cli/bump/request-body.js';
 
 const REG = 'docker-registry.discovery.wmnet/restricted';
 

@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSynth } from '../cli/commands/synth.js';
-import { readTree } from '../cli/tree-io.js';
+import { runSynth } from '../synth/index.js';
+import { readTree } from '../synth/tree-io.js';
 import { UserError } from '../config/errors.js';
 import { PROJECT, committedTree, copyEnvironments, runCli, tempDir } from './support/cli.js';
 

@@ -2,8 +2,9 @@
  * The pure comparison behind `diff` and `publish`: no fs, no git.
  */
 import { isTreePath } from '../render/tree.js';
-import { fileChanges, gitBlobId, imageChangeText, parseImageRef, releaseOfPath } from '../render/tree-changes.js';
-import { containerImages, diffTrees, formatTreeDiff, isEmptyDiff, parseManifest, summarizeTreeDiff } from '../render/tree-diff.js';
+import { parseImageRef } from '../config/image-ref.js';
+import { fileChanges, gitBlobId, imageChangeText, releaseOfPath } from '../changes/tree-changes.js';
+import { containerImages, diffTrees, formatTreeDiff, isEmptyDiff, parseManifest, summarizeTreeDiff } from '../changes/tree-diff.js';
 import { defaultConfig, fixtureTree } from './support/fake-render.js';
 
 test('gitBlobId matches git hash-object', () => {
@@ -47,11 +48,13 @@ test('releaseOfPath recognises release manifests only', () => {
 
 test('parseImageRef and imageChangeText handle tags, digests and registry ports', () => {
   expect(parseImageRef('registry:5000/restricted/mw:2025-04-01-x@sha256:abc')).toEqual({
-    repository: 'registry:5000/restricted/mw',
+    registry: 'registry:5000',
+    repository: 'restricted/mw',
     tag: '2025-04-01-x',
     digest: 'sha256:abc',
   });
-  expect(parseImageRef('registry:5000/restricted/mw')).toEqual({ repository: 'registry:5000/restricted/mw', digest: undefined });
+  expect(parseImageRef('registry:5000/restricted/mw')).toEqual({ registry: 'registry:5000', repository: 'restricted/mw', tag: undefined, digest: undefined });
+  expect(imageChangeText('registry:5000/r/mw:1', 'registry:5000/r/mw:2')).toBe('registry:5000/r/mw 1 -> 2');
   expect(imageChangeText('r/mw:old', 'r/mw:new')).toBe('r/mw old -> new');
   expect(imageChangeText('r/mw:1', 'r/mw-debug:1')).toBe('r/mw:1 -> r/mw-debug:1');
 });

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
+import { parseImageRef as parseImage } from '../config/image-ref.js';
 import {
   POLICY_EXCEPTIONS_ANNOTATION,
   RULES,
   formatReport,
-  parseImage,
   parseManifests,
   policyExceptionsAnnotation,
   reportJson,

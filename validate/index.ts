@@ -13,10 +13,11 @@ import { crossObjectFindings } from './refs.js';
 import { RULES, exceptionCovers, ruleOrder } from './rules.js';
 import { schemaPass } from './schema.js';
 import type { ObjectFile, PolicyException, ValidateOptions, ValidationResult, Violation, Waiver } from './types.js';
+import { compareStrings } from '../config/compare.js';
 
 export type * from './types.js';
 export { RULES } from './rules.js';
-export { DEFAULT_HOST_PATH_ALLOW_LIST, parseImage } from './policy.js';
+export { DEFAULT_HOST_PATH_ALLOW_LIST } from './policy.js';
 export { POLICY_EXCEPTIONS_ANNOTATION, policyExceptionsAnnotation } from '../config/policy-exceptions.js';
 export { profilePolicyExceptions } from './exceptions.js';
 export { RULE_GROUPS } from './rules.js';
@@ -70,14 +71,14 @@ export function validateObjects(files: readonly ObjectFile[], options: ValidateO
   }
 
   const byPosition = (a: Ordered, b: Ordered): number =>
-    cmpStr(a.object.path, b.object.path) || cmp(a.order[0], b.order[0]) || cmp(a.order[1], b.order[1]) || cmp(a.order[2], b.order[2]) || cmpStr(a.field ?? '', b.field ?? '') || cmpStr(a.message, b.message);
+    compareStrings(a.object.path, b.object.path) || cmp(a.order[0], b.order[0]) || cmp(a.order[1], b.order[1]) || cmp(a.order[2], b.order[2]) || compareStrings(a.field ?? '', b.field ?? '') || compareStrings(a.message, b.message);
   violations.sort(byPosition);
   waived.sort(byPosition);
   return {
     violations: violations.map(({ order: _order, ...v }) => v),
     checkedObjects: located.length,
     rules: RULES,
-    unvalidatedKinds: [...unvalidated].sort(cmpStr),
+    unvalidatedKinds: [...unvalidated].sort(compareStrings),
     waived: waived.map(({ order: _order, ...w }) => w),
   };
 }
@@ -90,7 +91,6 @@ interface Ordered {
 }
 
 const cmp = (a: number, b: number): number => a - b;
-const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function findException(
   f: Finding,

@@ -2,6 +2,7 @@
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../config/errors.js';
 import type { ObjectFile } from './types.js';
+import { compareStrings } from '../config/compare.js';
 
 /** Whether a tree path holds Kubernetes manifests (YAML), as opposed to releases.json or README.md. */
 export function isManifestPath(path: string): boolean {
@@ -14,7 +15,7 @@ export function isManifestPath(path: string): boolean {
  */
 export function parseManifests(tree: ReadonlyMap<string, string>, label: string): ObjectFile[] {
   const out: ObjectFile[] = [];
-  for (const [path, text] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [path, text] of [...tree].sort(([a], [b]) => compareStrings(a, b))) {
     if (!isManifestPath(path)) continue;
     const objects: Record<string, unknown>[] = [];
     const docs = parseAllDocuments(text, { prettyErrors: true });

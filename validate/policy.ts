@@ -3,6 +3,7 @@
  * hostPath allow-list, image registry and tags. Each finding names its rule and, where it is
  * about one container, the container (so a container-scoped exception can waive it).
  */
+import { parseImageRef } from '../config/image-ref.js';
 import { asArray, asObj, containersOf, formatPath, podSpecPath, podTemplates, str, type ContainerAt, type Obj, type PathPart, type PodTemplate } from './objects.js';
 import type { HostPathAllowance } from './types.js';
 
@@ -115,29 +116,6 @@ function security(c: ContainerAt, t: PodTemplate): Finding[] {
   return out;
 }
 
-/** Splits an image reference into registry host, repository path, tag and digest. */
-export function parseImage(image: string): { registry?: string; repository: string; tag?: string; digest?: string } {
-  let rest = image;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const firstSlash = rest.indexOf('/');
-  const first = firstSlash >= 0 ? rest.slice(0, firstSlash) : undefined;
-  // Docker's rule: the first component is a registry if it has a dot or a port, or is localhost.
-  const registry = first && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : undefined;
-  return { registry, repository: registry ? rest.slice(firstSlash + 1) : rest, tag, digest };
-}
-
 function images(c: ContainerAt, t: PodTemplate, registries: readonly string[]): Finding[] {
   const image = c.container.image;
   if (typeof image !== 'string' || !image) return [];
@@ -146,7 +124,7 @@ function images(c: ContainerAt, t: PodTemplate, registries: readonly string[]): 
   if (!registries.some((r) => image.startsWith(`${r.replace(/\/+$/, '')}/`))) {
     out.push({ ...base, rule: 'image-registry', message: `container ${quote(c.name)} image ${image} is not from ${registries.length === 1 ? `the registry ${registries[0]}` : `one of the registries ${registries.join(', ')}`}` });
   }
-  const ref = parseImage(image);
+  const ref = parseImageRef(image);
   if (ref.tag === 'latest') out.push({ ...base, rule: 'image-tag', message: `container ${quote(c.name)} image ${image} uses the tag latest` });
   else if (!ref.tag && !ref.digest) out.push({ ...base, rule: 'image-tag', message: `container ${quote(c.name)} image ${image} has no tag or digest` });
   return out;

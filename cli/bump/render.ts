@@ -3,7 +3,7 @@
  * included), with the config files named relative to the repository root
  * (`environments/images.yaml`), so errors point at paths the user knows.
  */
-import { runSynth } from '../commands/synth.js';
+import { runSynth } from '../../synth/index.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
 
 export interface RenderRequest {

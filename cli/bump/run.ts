@@ -7,20 +7,20 @@
  * in a temporary `git worktree` of the user's repository, so their checkout, index and branches
  * are left as they were; only objects and short-lived private refs are added to their repository.
  */
-import { withIdentity } from '../git-identity.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../config/errors.js';
 import { FlavourName } from '../../config/names.js';
-import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../render/images-edit.js';
+import { setBuild, setFlavourTag, validateDigest, validateTag, type ImageChange } from '../../config/images-edit.js';
+import { readReleasesIndex } from '../../changes/releases-index.js';
 import type { ReleasesIndex } from '../../render/releases-index.js';
-import { affectedImages, requestBody, requestTitle } from '../../render/request-body.js';
+import { affectedImages, requestBody, requestTitle } from './request-body.js';
 import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '../hosts/index.js';
 import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
-import { createGit, type Git } from './git.js';
+import { backoff, createGit, isLostRace, type Git } from '../../git/run.js';
 import { acquireLock } from '../lock.js';
 import { renderWithSynth, type RenderFn } from './render.js';
 
@@ -93,7 +93,7 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
     : undefined;
   const render = deps.render ?? renderWithSynth;
 
-  const git = createGit({ cwd: options.cwd, env: withIdentity(options.env), scrub: options.scrub });
+  const git = createGit({ cwd: options.cwd, env: options.env, scrub: options.scrub });
   const top = await git.tryRun(['rev-parse', '--show-toplevel']);
   if (!top.ok) throw new UserError(`bump runs inside the source repository, and ${options.cwd} is not in a git repository.`);
   const root = top.stdout.trim();
@@ -222,7 +222,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
         options.log(`pushed ${branch} (${commit.slice(0, 12)}) to ${options.remote}: ${what}`);
         return await finish(ctx, { branchSha: commit, pushed: true, branchAction: branchSha ? 'updated' : 'created', title, body, changes: edit.changes, what, releases });
       }
-      if (!isRace(pushed.stderr) || attempt >= MAX_ATTEMPTS) {
+      if (!isLostRace(pushed.stderr) || attempt >= MAX_ATTEMPTS) {
         throw pushError(options.remote, branch, pushed.stderr, attempt);
       }
       options.log(`${branch} moved on ${options.remote} while this bump ran; regenerating (attempt ${attempt + 1})`);
@@ -263,9 +263,12 @@ async function isRegeneration(git: Git, branchSha: string, baseSha: string, tree
   return parents.length === 1 && parents[0] === baseSha && branchTree === tree;
 }
 
+/** The base's releases.json; null when it has none, or one this version cannot read (then every release reads as new). */
 async function readIndex(path: string): Promise<ReleasesIndex | null> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return null;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as ReleasesIndex;
+    return readReleasesIndex(text);
   } catch {
     return null;
   }
@@ -337,10 +340,6 @@ async function finish(ctx: Context, f: Finish): Promise<BumpResult> {
   };
 }
 
-function isRace(stderr: string): boolean {
-  return /\[rejected\]|stale info|fetch first|non-fast-forward|cannot lock ref|failed to update ref|reference already exists/i.test(stderr);
-}
-
 function remoteError(remote: string, stderr: string): Error {
   if (/authentication|permission denied|could not read (username|password)|403|401/i.test(stderr)) {
     return new UserError(`the remote ${remote} refused access: check the credentials git uses for it. git said: ${stderr}`);
@@ -349,14 +348,10 @@ function remoteError(remote: string, stderr: string): Error {
 }
 
 function pushError(remote: string, branch: string, stderr: string, attempts: number): Error {
-  if (isRace(stderr)) return new Error(`could not push ${branch} to ${remote}: it kept moving (${attempts} attempts). git said: ${stderr}`);
+  if (isLostRace(stderr)) return new Error(`could not push ${branch} to ${remote}: it kept moving (${attempts} attempts). git said: ${stderr}`);
   if (/protected branch|pre-receive hook declined|denied/i.test(stderr)) {
     return new UserError(`the remote ${remote} refused ${branch}: allow the bot to push mw-gitops/bump/* branches. git said: ${stderr}`);
   }
   return remoteError(remote, stderr);
-}
-
-async function backoff(attempt: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 200 * attempt)));
 }
 

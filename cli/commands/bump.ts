@@ -4,9 +4,10 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
-import { DEFAULT_CONFIG_DIR } from '../config-files.js';
+import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import { BRANCH_PREFIX, BUILD_BRANCH, runBump, type BumpTarget } from '../bump/run.js';
-import { envScrubber, type Scrub } from '../secrets.js';
+import { scrubError } from '../../git/redact.js';
+import { envScrubber } from '../secrets.js';
 
 interface BumpFlags {
   flavour?: string;
@@ -91,7 +92,7 @@ export function register(program: Command): void {
           process.stdout.write(`${scrub(result.summary)}\n`);
         }
       } catch (err) {
-        throw scrubbed(err, scrub);
+        throw scrubError(err, scrub);
       }
     });
 }
@@ -112,15 +113,4 @@ function target(flags: BumpFlags): BumpTarget {
 
 function labels(value: string | undefined): string[] {
   return [...new Set((value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))];
-}
-
-function scrubbed(err: unknown, scrub: Scrub): Error {
-  if (err instanceof UserError) {
-    const out = new UserError(scrub(err.message));
-    return out;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  const out = new Error(scrub(message));
-  out.stack = `${out.name}: ${out.message}`;
-  return out;
 }

@@ -7,13 +7,15 @@ import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
-import { parseReleasesIndex } from '../../render/publish-message.js';
+import { readPublishedIndex } from '../../changes/releases-index.js';
 import { isTreePath, type RenderedTree } from '../../render/tree.js';
-import type { TreeDiff } from '../../render/tree-diff.js';
+import type { TreeDiff } from '../../changes/tree-diff.js';
 import { loadDist } from '../dist.js';
-import { readTree } from '../tree-io.js';
+import { readTree } from '../../synth/tree-io.js';
 import { acquireLock } from '../lock.js';
-import { describeRemote, redact } from '../redact.js';
+import { checkLocalRemote, DEFAULT_REPO_DIR, resolveTarget, workDirFor } from '../../git/deploy-target.js';
+import { describeRemote, redact, scrubError } from '../../git/redact.js';
+import { DeployRepo, DeployRepoError } from '../../git/working-copy.js';
 
 export interface DiffOptions {
   /** A directory holding a rendered tree, or a ref of the deployment repository. */
@@ -74,8 +76,8 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
 }
 
 export async function runDiff(options: DiffOptions): Promise<DiffResult> {
-  // yaml (for the object-level diff) and simple-git load only when diff runs.
-  const treeDiff = await import('../../render/tree-diff.js');
+  // yaml (for the object-level diff) loads only when diff runs.
+  const treeDiff = await import('../../changes/tree-diff.js');
   const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
     const { tree: dist, index } = await loadDist(path.resolve(options.projectDir, options.dist), options.dist.replace(/\/+$/, ''));
@@ -92,11 +94,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     const changed = !treeDiff.isEmptyDiff(diff);
     return { against, diff, changed, summary: treeDiff.summarizeTreeDiff(diff) };
   } catch (err) {
-    if (err instanceof Error) {
-      err.message = redact(err.message, secrets);
-      if (err.stack) err.stack = redact(err.stack, secrets);
-    }
-    throw err;
+    throw scrubError(err, (text) => redact(text, secrets));
   }
 }
 
@@ -104,29 +102,28 @@ async function readFromDeployRepo(
   options: DiffOptions,
   distClusters: readonly string[],
 ): Promise<{ against: DiffAgainst; tree: RenderedTree }> {
-  const repoMod = await import('../deploy-repo.js');
-  const target = repoMod.resolveTarget(options);
+  const target = resolveTarget(options);
   const ref = options.against ?? target.branch;
   const name = `${target.remote.display} ${ref}`;
   if (target.isDefault && !existsSync(path.join(target.localPath!, 'HEAD'))) {
     if (options.against !== undefined) {
       throw new UserError(
-        `--against ${options.against}: not a directory, and there is no deployment repository at ${repoMod.DEFAULT_REPO_DIR} yet to look it up in (run \`mw-gitops publish\` first).`,
+        `--against ${options.against}: not a directory, and there is no deployment repository at ${DEFAULT_REPO_DIR} yet to look it up in (run \`mw-gitops publish\` first).`,
       );
     }
     // Nothing published yet: everything in dist/ is new.
     return { against: { kind: 'ref', name, commit: null }, tree: new Map() };
   }
-  repoMod.checkLocalRemote(target);
+  checkLocalRemote(target);
   if (ref.startsWith('-')) throw new UserError(`--against ${ref}: a ref cannot start with "-".`);
-  const workDir = repoMod.workDirFor(options.projectDir, target);
+  const workDir = workDirFor(options.projectDir, target);
   await fs.mkdir(path.dirname(workDir), { recursive: true });
   const lock = await acquireLock(`${workDir}.lock`);
   try {
-    const repo = new repoMod.DeployRepo(target, workDir);
+    const repo = new DeployRepo(target, workDir);
     await repo.prepare();
     const head = await repo.fetch().catch(async (err) => {
-      if (err instanceof repoMod.DeployRepoError && err.kind === 'local') {
+      if (err instanceof DeployRepoError && err.kind === 'local') {
         await repo.prepare(true);
         return repo.fetch();
       }
@@ -146,7 +143,7 @@ async function readFromDeployRepo(
     }
     const full = await repo.readTree(commit);
     // Only what the tree owns: files publish would never touch are not differences.
-    const before = parseReleasesIndex(full.get('releases.json'));
+    const before = readPublishedIndex(full.get('releases.json'));
     const clusters = [...new Set([...distClusters, ...(before?.clusters ?? [])])];
     const owned = new Map([...full].filter(([file]) => isTreePath(file, clusters)));
     return { against: { kind: 'ref', name, commit }, tree: owned };
@@ -157,7 +154,7 @@ async function readFromDeployRepo(
 
 /** Text for a person: a header naming both sides, then the pure module's listing. */
 export async function formatDiff(result: DiffResult, distName: string): Promise<string> {
-  const { formatTreeDiff } = await import('../../render/tree-diff.js');
+  const { formatTreeDiff } = await import('../../changes/tree-diff.js');
   const { against } = result;
   const where =
     against.kind === 'dir'

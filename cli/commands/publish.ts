@@ -10,12 +10,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseReleasesIndex, publishMessage } from '../../render/publish-message.js';
-import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../render/tree-changes.js';
+import { publishMessage } from '../../changes/publish-message.js';
+import { readPublishedIndex } from '../../changes/releases-index.js';
+import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../changes/tree-changes.js';
 import { isTreePath } from '../../render/tree.js';
 import { loadDist } from '../dist.js';
 import { acquireLock, LockTimeoutError } from '../lock.js';
-import { describeRemote, redact } from '../redact.js';
+import { checkLocalRemote, ensureDefaultRepo, resolveTarget, workDirFor } from '../../git/deploy-target.js';
+import { describeRemote, redact, scrubError } from '../../git/redact.js';
+import { backoff } from '../../git/run.js';
+import { sourceInfo, type SourceInfo } from '../../git/source-info.js';
+import { DeployRepo, DeployRepoError } from '../../git/working-copy.js';
 
 export interface PublishOptions {
   /** Path or URL; default: `<projectDir>/.deploy/repo.git`, created on first use. */
@@ -121,8 +126,6 @@ function shownRepo(repo: string, projectDir: string): string {
 
 /** The whole publish, callable in-process (tests) as well as from the CLI. */
 export async function runPublish(options: PublishOptions): Promise<PublishResult> {
-  // simple-git is loaded here, not at the top, so other commands and --help do not pay for it.
-  const { DeployRepo, DeployRepoError, resolveTarget, checkLocalRemote, ensureDefaultRepo, workDirFor, sourceInfo } = await import('../deploy-repo.js');
   const log = options.log ?? (() => undefined);
   const maxAttempts = options.maxAttempts ?? 5;
 
@@ -134,7 +137,7 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
     checkLocalRemote(target);
     const created = await ensureDefaultRepo(target);
     // Only needed for a commit message; a no-op publish skips these git calls.
-    let source: Promise<Awaited<ReturnType<typeof sourceInfo>>> | undefined;
+    let source: Promise<SourceInfo> | undefined;
 
     const wanted = new Map([...dist].map(([file, contents]) => [file, gitBlobId(contents)]));
     const distTops = new Set([...dist.keys()].map((file) => file.split('/')[0]));
@@ -161,7 +164,7 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
           const head = await repo.fetch();
           const current = await repo.blobIds(head);
           const indexId = current.get('releases.json');
-          const before = parseReleasesIndex(indexId ? await repo.readBlob(indexId) : undefined);
+          const before = readPublishedIndex(indexId ? await repo.readBlob(indexId) : undefined);
           const clusters = [...new Set([...index.clusters, ...(before?.clusters ?? [])])];
           const owned = (file: string) => isTreePath(file, clusters) || distTops.has(file.split('/')[0]);
           const files = fileChanges(current, wanted, owned);
@@ -224,26 +227,12 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
         }
         attempt++;
         log(`${target.remote.display} ${target.branch} moved while publishing; retrying on top of it (attempt ${attempt} of ${maxAttempts})`);
-        // Full jitter, doubling: publishers that collided once rarely collide again.
-        await sleep(Math.random() * 100 * 2 ** (attempt - 1));
+        await backoff(attempt - 1);
       }
     } finally {
       await lock.release();
     }
   } catch (err) {
-    throw scrubError(err, secrets);
+    throw scrubError(err, (text) => redact(text, secrets));
   }
-}
-
-/** Re-throws with every secret removed from the message and the stack. */
-function scrubError(err: unknown, secrets: readonly string[]): unknown {
-  if (!(err instanceof Error)) return new Error(redact(String(err), secrets));
-  const cleanMessage = redact(err.message, secrets);
-  if (cleanMessage !== err.message) err.message = cleanMessage;
-  if (err.stack) err.stack = redact(err.stack, secrets);
-  return err;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,38 +1,6 @@
 import type { Command } from 'commander';
-import * as environments from '../../environments/index.js';
-import { parseInputs, type TypedConfig } from '../../render/inputs.js';
-import { renderProject, type RenderResult } from '../../render/render.js';
-import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../config-files.js';
-import { writeTreeAtomically } from '../tree-io.js';
-import { UserError } from '../../config/errors.js';
-import { formatReport, profilePolicyExceptions, validateRender } from '../../validate/index.js';
-
-export interface SynthOptions {
-  readonly configDir: string;
-  readonly out: string;
-  /** How messages name the config directory; @default - relative to the working directory */
-  readonly configName?: string;
-  /** The TypeScript half of the config (clusters, profiles, platform); @default - environments/ */
-  readonly typed?: TypedConfig;
-}
-
-export interface SynthResult extends RenderResult {
-  /** false when the output directory already held exactly this render. */
-  readonly changed: boolean;
-}
-
-/** Reads the config, renders everything and replaces `out` with the result (atomically). */
-export async function runSynth(options: SynthOptions): Promise<SynthResult> {
-  const inputs = parseInputs(await readConfigFiles(options.configDir, options.configName), options.typed ?? environments);
-  const result = renderProject(inputs);
-  // Nothing is written unless every object passes the schemas, strict fields and policy.
-  const validation = validateRender(result, { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
-  if (validation.violations.length > 0) {
-    throw new UserError(`the render has ${validation.violations.length} violation(s); ${options.out}/ was left untouched.\n${formatReport(validation)}`);
-  }
-  const changed = await writeTreeAtomically(options.out, result.tree);
-  return { ...result, changed };
-}
+import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
+import { runSynth, type SynthResult } from '../../synth/index.js';
 
 export function register(program: Command): void {
   program

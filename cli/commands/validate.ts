@@ -7,8 +7,8 @@ import * as environments from '../../environments/index.js';
 import { parseInputs } from '../../render/inputs.js';
 import { renderProject } from '../../render/render.js';
 import { formatReport, groupByObject, parseManifests, profilePolicyExceptions, reportJson, validateRender, type RenderedObjects, type ValidationResult } from '../../validate/index.js';
-import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../config-files.js';
-import { readTree } from '../tree-io.js';
+import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../../synth/config-files.js';
+import { readTree } from '../../synth/tree-io.js';
 
 export interface ValidateCommandOptions {
   readonly configDir: string;

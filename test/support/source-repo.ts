@@ -9,7 +9,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderWithSynth } from '../../cli/bump/render.js';
-import { readTree, treesEqual } from '../../cli/tree-io.js';
+import { readTree, treesEqual } from '../../synth/tree-io.js';
 
 import { PROJECT } from './cli.js';
 import { runCli as runCliIn, type CliResult } from './git.js';

@@ -11,14 +11,11 @@
  * Pure: text in, text out. Bad input throws UserError and returns nothing.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, LineCounter, parse, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import { ConfigError, UserError } from '../config/errors.js';
-import { WEB_DIGEST_KEY } from '../config/images.js';
-
-/** OCI distribution spec: a tag is at most 128 characters of `[A-Za-z0-9_.-]`, not starting with `.` or `-`. */
-export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** A sha256 image digest as registries print it. */
-export const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+import { isMap, isScalar, parse, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { ConfigError, UserError } from './errors.js';
+import { WEB_DIGEST_KEY } from './images.js';
+import { Digest, OciTag } from './names.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export type FlavourKind = 'mw' | 'web';
 
@@ -56,12 +53,12 @@ const SECTIONS: Readonly<Record<FlavourKind, string>> = { mw: 'mw_flavours', web
 
 /** Names of the flavours the file defines, in file order. */
 export function listFlavours(text: string, options: EditOptions = {}): { mw: string[]; web: string[] } {
-  const doc = load(text, options.file ?? DEFAULT_FILE);
-  return { mw: flavourNames(doc, 'mw'), web: flavourNames(doc, 'web') };
+  const file = load(text, options.file ?? DEFAULT_FILE);
+  return { mw: flavourNames(file, 'mw'), web: flavourNames(file, 'web') };
 }
 
 export function validateTag(tag: string, what = 'tag'): void {
-  if (!OCI_TAG.test(tag)) {
+  if (!OciTag.safeParse(tag).success) {
     throw new UserError(
       `${what} ${JSON.stringify(tag)} is not a valid image tag: use at most 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'.`,
     );
@@ -69,7 +66,7 @@ export function validateTag(tag: string, what = 'tag'): void {
 }
 
 export function validateDigest(digest: string): void {
-  if (!IMAGE_DIGEST.test(digest)) {
+  if (!Digest.safeParse(digest).success) {
     throw new UserError(`digest ${JSON.stringify(digest)} is not a valid image digest: expected sha256: followed by 64 lowercase hex digits.`);
   }
 }
@@ -81,33 +78,31 @@ export function validateDigest(digest: string): void {
 export function setFlavourTag(text: string, flavour: string, tag: string, digest?: string, options: EditOptions = {}): ImagesEdit {
   validateTag(tag);
   if (digest !== undefined) validateDigest(digest);
-  const file = options.file ?? DEFAULT_FILE;
-  const doc = load(text, file);
-  const target = findFlavour(doc, flavour, file);
+  const loaded = load(text, options.file ?? DEFAULT_FILE);
+  const target = findFlavour(loaded, flavour);
   const digestKey = target.kind === 'web' ? WEB_DIGEST_KEY : (options.digestKey ?? 'image');
-  if (digest !== undefined && target.kind === 'mw') checkDigestKey(doc, digestKey, file);
+  if (digest !== undefined && target.kind === 'mw') checkDigestKey(loaded, digestKey);
   if (digest !== undefined && target.kind === 'web' && options.digestKey !== undefined && options.digestKey !== WEB_DIGEST_KEY) {
     throw new UserError(`${flavour} is a web flavour: its one image is pinned under digests.${WEB_DIGEST_KEY}; a digest kind applies to mw flavours only.`);
   }
-  return applyEdits(text, doc, file, [{ ...target, tag, digest: digest === undefined ? undefined : { key: digestKey, value: digest } }]);
+  return applyEdits(text, loaded, [{ ...target, tag, digest: digest === undefined ? undefined : { key: digestKey, value: digest } }]);
 }
 
 /** Sets every flavour's tag to `<build>-<flavour>`, as the image build names them. */
 export function setBuild(text: string, build: string, options: EditOptions = {}): ImagesEdit {
   validateTag(build, 'build');
-  const file = options.file ?? DEFAULT_FILE;
-  const doc = load(text, file);
+  const loaded = load(text, options.file ?? DEFAULT_FILE);
   const targets: FlavourTarget[] = [];
   for (const kind of ['mw', 'web'] as const) {
-    for (const name of flavourNames(doc, kind)) targets.push(findFlavour(doc, name, file, kind));
+    for (const name of flavourNames(loaded, kind)) targets.push(findFlavour(loaded, name, kind));
   }
-  if (targets.length === 0) throw new UserError(`${file} defines no flavours under mw_flavours or web_flavours.`);
+  if (targets.length === 0) throw new UserError(`${loaded.source.file} defines no flavours under mw_flavours or web_flavours.`);
   const edits = targets.map((t) => {
     const tag = `${build}-${t.name}`;
     validateTag(tag, `build ${JSON.stringify(build)} gives tag`);
     return { ...t, tag, digest: undefined };
   });
-  return applyEdits(text, doc, file, edits);
+  return applyEdits(text, loaded, edits);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,53 +120,49 @@ interface FlavourEdit extends FlavourTarget {
   readonly digest: { readonly key: string; readonly value: string } | undefined;
 }
 
-/** Line numbers of parsed documents, for messages. */
-const lineCounters = new WeakMap<Document.Parsed, LineCounter>();
-/** The file name each parsed document came from, for messages. */
-const fileNames = new WeakMap<Document.Parsed, string>();
-
-function load(text: string, file: string): Document.Parsed {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  const error = doc.errors[0];
-  if (error) {
-    const line = lineCounter.linePos(error.pos[0]).line;
-    throw new ConfigError({ file, line }, `not valid YAML: ${error.message.split('\n')[0]}`);
-  }
-  if (!isMap(doc.contents)) throw new ConfigError({ file }, 'expected a mapping with registry, mw_kinds, mw_flavours and web_flavours.');
-  lineCounters.set(doc, lineCounter);
-  fileNames.set(doc, file);
-  return doc;
+/** The file parsed twice over: nodes to splice into, and config's loader for errors and line numbers. */
+interface Loaded {
+  readonly doc: Document.Parsed;
+  readonly source: YamlSource;
 }
 
-function section(doc: Document.Parsed, kind: FlavourKind): YAMLMap | undefined {
+function load(text: string, file: string): Loaded {
+  // Syntax errors and empty files are reported exactly as synth reports them.
+  const source = parseYamlSource(file, text);
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (!isMap(doc.contents)) throw new ConfigError({ file }, 'expected a mapping with registry, mw_kinds, mw_flavours and web_flavours.');
+  return { doc, source };
+}
+
+function section({ doc, source }: Loaded, kind: FlavourKind): YAMLMap | undefined {
   const node = doc.get(SECTIONS[kind], true);
   if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
   if (!isMap(node)) {
-    throw new ConfigError({ file: fileNames.get(doc) ?? DEFAULT_FILE, field: SECTIONS[kind], line: lineOf(doc, node) }, 'expected a mapping of flavour names.');
+    throw new ConfigError({ file: source.file, field: SECTIONS[kind], line: source.lineOf([SECTIONS[kind]]) }, 'expected a mapping of flavour names.');
   }
   return node;
 }
 
-function flavourNames(doc: Document.Parsed, kind: FlavourKind): string[] {
-  const map = section(doc, kind);
+function flavourNames(loaded: Loaded, kind: FlavourKind): string[] {
+  const map = section(loaded, kind);
   return map ? map.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
 }
 
-function findFlavour(doc: Document.Parsed, name: string, file: string, only?: FlavourKind): FlavourTarget {
+function findFlavour(loaded: Loaded, name: string, only?: FlavourKind): FlavourTarget {
+  const { file } = loaded.source;
   const found: FlavourTarget[] = [];
   for (const kind of only ? [only] : (['mw', 'web'] as const)) {
-    const map = section(doc, kind);
+    const map = section(loaded, kind);
     const pair = map?.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
     if (!pair) continue;
     if (!isMap(pair.value)) {
-      throw new ConfigError({ file, field: `${SECTIONS[kind]}.${name}`, line: lineOf(doc, pair.key) }, 'expected a mapping with a tag.');
+      throw new ConfigError({ file, field: `${SECTIONS[kind]}.${name}`, line: loaded.source.lineOf([SECTIONS[kind], name]) }, 'expected a mapping with a tag.');
     }
     found.push({ name, kind, pair: pair as Pair<Scalar, YAMLMap> });
   }
   if (found.length === 0) {
-    const mw = flavourNames(doc, 'mw');
-    const web = flavourNames(doc, 'web');
+    const mw = flavourNames(loaded, 'mw');
+    const web = flavourNames(loaded, 'web');
     throw new UserError(
       `flavour ${JSON.stringify(name)} is not defined in ${file}; known flavours: ` +
         `mw_flavours: ${mw.join(', ') || '(none)'}; web_flavours: ${web.join(', ') || '(none)'}.`,
@@ -183,20 +174,13 @@ function findFlavour(doc: Document.Parsed, name: string, file: string, only?: Fl
   return found[0];
 }
 
-function checkDigestKey(doc: Document.Parsed, key: string, file: string): void {
+function checkDigestKey({ doc, source }: Loaded, key: string): void {
   const kinds = doc.get('mw_kinds', true);
   if (!isMap(kinds)) return;
   const known = kinds.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key));
   if (!known.includes(key)) {
-    throw new UserError(`digest kind ${JSON.stringify(key)} is not an mw_kind in ${file}; known kinds: ${known.join(', ')}.`);
+    throw new UserError(`digest kind ${JSON.stringify(key)} is not an mw_kind in ${source.file}; known kinds: ${known.join(', ')}.`);
   }
-}
-
-function lineOf(doc: Document.Parsed, node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  const counter = lineCounters.get(doc);
-  if (!range || !counter) return undefined;
-  return counter.linePos(range[0]).line;
 }
 
 function getPair(map: YAMLMap, key: string): Pair | undefined {
@@ -213,7 +197,8 @@ function stringRecord(node: unknown): Record<string, string> {
 }
 
 /** Plans the value changes, then writes them as splices (or, failing that, via the serializer). */
-function applyEdits(text: string, doc: Document.Parsed, file: string, edits: readonly FlavourEdit[]): ImagesEdit {
+function applyEdits(text: string, { doc, source }: Loaded, edits: readonly FlavourEdit[]): ImagesEdit {
+  const { file } = source;
   const expected = doc.toJS() as Record<string, Record<string, Record<string, unknown>>>;
   const changes: ImageChange[] = [];
   const planned: { edit: FlavourEdit; from: string; digestsFrom: Record<string, string>; digestsTo: Record<string, string> }[] = [];
@@ -223,7 +208,7 @@ function applyEdits(text: string, doc: Document.Parsed, file: string, edits: rea
     const tagPair = getPair(flavourMap, 'tag');
     const field = `${SECTIONS[edit.kind]}.${edit.name}.tag`;
     if (!tagPair || !isScalar(tagPair.value) || tagPair.value.value === null) {
-      throw new ConfigError({ file, field, line: lineOf(doc, edit.pair.key) }, 'the flavour has no tag to replace.');
+      throw new ConfigError({ file, field, line: source.lineOf([SECTIONS[edit.kind], edit.name]) }, 'the flavour has no tag to replace.');
     }
     const from = String(tagPair.value.value);
     const digestsFrom = stringRecord(getPair(flavourMap, 'digests')?.value);

@@ -2,8 +2,9 @@
  * Keeping credentials in remote URLs out of everything we print, throw or commit.
  *
  * A remote such as `https://user:secret@host/repo.git` (or `https://TOKEN@host/...`) is
- * needed to talk to the remote, but git and simple-git echo URLs in their errors. Every message
- * that can contain one goes through `redact` before it leaves the process. Pure functions.
+ * needed to talk to the remote, but git echoes URLs in their errors. Every message
+ * that can contain one goes through `redact` (errors: `scrubError`) before it leaves the
+ * process. Pure functions.
  */
 
 /** A remote as given by the user, with what must never be shown. */
@@ -75,4 +76,16 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 /** A URL with any credentials removed (for `Source-Repository:` trailers and displays). */
 export function stripCredentials(url: string): string {
   return describeRemote(url).display;
+}
+
+/**
+ * The error with every secret removed from its message and stack, in place, so its class (and
+ * with it the exit code) is kept. Anything thrown that is not an Error becomes one.
+ */
+export function scrubError(err: unknown, scrub: (text: string) => string): Error {
+  if (!(err instanceof Error)) return new Error(scrub(String(err)));
+  const message = scrub(err.message);
+  if (message !== err.message) err.message = message;
+  if (err.stack) err.stack = scrub(err.stack);
+  return err;
 }

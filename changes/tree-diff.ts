@@ -4,7 +4,8 @@
  * Pure: trees in, data out, for `diff` (the file-level part publish needs is tree-changes.ts).
  */
 import { parseAllDocuments } from 'yaml';
-import type { RenderedTree } from './tree.js';
+import { compareStrings } from '../config/compare.js';
+import type { RenderedTree } from '../render/tree.js';
 import { imageChangeText, plural, releaseOfPath, type ReleaseKey } from './tree-changes.js';
 
 export type ChangeStatus = 'added' | 'removed' | 'changed';
@@ -47,7 +48,7 @@ export interface TreeDiff {
 export function diffTrees(before: RenderedTree, after: RenderedTree): TreeDiff {
   const releases: ReleaseDiff[] = [];
   const files: FileDiff[] = [];
-  const paths = [...new Set([...before.keys(), ...after.keys()])].sort(byString);
+  const paths = [...new Set([...before.keys(), ...after.keys()])].sort(compareStrings);
   for (const path of paths) {
     const a = before.get(path);
     const b = after.get(path);
@@ -61,7 +62,7 @@ export function diffTrees(before: RenderedTree, after: RenderedTree): TreeDiff {
     releases.push({ ...key, path, status, ...diffManifests(a, b) });
   }
   releases.sort(
-    (x, y) => byString(x.cluster, y.cluster) || byString(x.namespace, y.namespace) || byString(x.release, y.release),
+    (x, y) => compareStrings(x.cluster, y.cluster) || compareStrings(x.namespace, y.namespace) || compareStrings(x.release, y.release),
   );
   return { releases, files };
 }
@@ -101,7 +102,7 @@ function diffManifests(
     }
   }
   for (const key of a.keys()) if (!b.has(key)) removed.push(key);
-  return { objects: { added: added.sort(byString), removed: removed.sort(byString), changed: changed.sort(byString) }, images };
+  return { objects: { added: added.sort(compareStrings), removed: removed.sort(compareStrings), changed: changed.sort(compareStrings) }, images };
 }
 
 /** Objects of a multi-document YAML manifest keyed `Kind/name` (`#2`, `#3` for repeats). */
@@ -170,7 +171,7 @@ function imageChanges(object: string, before: ManifestObject, after: ManifestObj
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => byString(x, y)))
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => compareStrings(x, y)))
       : v,
   );
 }
@@ -231,8 +232,4 @@ export function formatTreeDiff(diff: TreeDiff): string {
   }
   lines.push(summarizeTreeDiff(diff));
   return lines.join('\n') + '\n';
-}
-
-function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,8 +3,11 @@
  * roll (testservers, canaries, production), computed from the releases.json index before and after
  * the bump. Pure: data in, markdown out; the same inputs give the same bytes.
  */
-import type { ImageChange } from './images-edit.js';
-import type { ReleaseIndexEntry, ReleasesIndex, Stage } from './releases-index.js';
+import { changedImages, type ImageRole } from '../../changes/image-changes.js';
+import { compareStrings } from '../../config/compare.js';
+import { shortDigest } from '../../config/image-ref.js';
+import type { ImageChange } from '../../config/images-edit.js';
+import type { ReleasesIndex, Stage } from '../../render/releases-index.js';
 
 /** Hidden marker that identifies a request body written by `mw-gitops bump`. */
 export const BODY_MARKER = '<!-- mw-gitops:bump -->';
@@ -14,8 +17,6 @@ export const MAX_BODY_CHARS = 60_000;
 
 const DEFAULT_STAGES: readonly Stage[] = ['testservers', 'canaries', 'production'];
 
-export type Container = 'app' | 'httpd';
-
 /** One container image that differs between the two indexes. */
 export interface AffectedImage {
   readonly stage: Stage;
@@ -23,7 +24,7 @@ export interface AffectedImage {
   readonly namespace: string;
   readonly release: string;
   readonly deploy: boolean;
-  readonly container: Container;
+  readonly container: ImageRole;
   /** null: the release is new (from) or gone (to). */
   readonly from: string | null;
   readonly to: string | null;
@@ -31,23 +32,10 @@ export interface AffectedImage {
 
 /** Every container image that changes, ordered by stage, cluster, namespace, release, container. */
 export function affectedImages(before: ReleasesIndex | null, after: ReleasesIndex): AffectedImage[] {
-  const key = (r: ReleaseIndexEntry) => `${r.cluster}/${r.namespace}/${r.release}`;
-  const old = new Map((before?.releases ?? []).map((r) => [key(r), r]));
-  const seen = new Set<string>();
-  const rows: AffectedImage[] = [];
-  const push = (r: ReleaseIndexEntry, from: ReleaseIndexEntry | undefined, to: ReleaseIndexEntry | undefined) => {
-    for (const container of ['app', 'httpd'] as const) {
-      const a = from?.images[container] ?? null;
-      const b = to?.images[container] ?? null;
-      if (a === b) continue;
-      rows.push({ stage: r.stage, cluster: r.cluster, namespace: r.namespace, release: r.release, deploy: r.deploy, container, from: a, to: b });
-    }
-  };
-  for (const r of after.releases) {
-    seen.add(key(r));
-    push(r, old.get(key(r)), r);
-  }
-  for (const r of before?.releases ?? []) if (!seen.has(key(r))) push(r, r, undefined);
+  const rows = changedImages(before, after).map(({ before: from, after: to, role, ...images }): AffectedImage => {
+    const r = (to ?? from)!;
+    return { stage: r.stage, cluster: r.cluster, namespace: r.namespace, release: r.release, deploy: r.deploy, container: role, ...images };
+  });
 
   const stages = after.stages.length > 0 ? after.stages : DEFAULT_STAGES;
   const clusters = after.clusters;
@@ -55,15 +43,14 @@ export function affectedImages(before: ReleasesIndex | null, after: ReleasesInde
     const i = list.indexOf(value);
     return i === -1 ? list.length : i;
   };
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return rows.sort(
     (a, b) =>
       rank(stages, a.stage) - rank(stages, b.stage) ||
       rank(clusters, a.cluster) - rank(clusters, b.cluster) ||
-      cmp(a.cluster, b.cluster) ||
-      cmp(a.namespace, b.namespace) ||
-      cmp(a.release, b.release) ||
-      cmp(a.container, b.container),
+      compareStrings(a.cluster, b.cluster) ||
+      compareStrings(a.namespace, b.namespace) ||
+      compareStrings(a.release, b.release) ||
+      compareStrings(a.container, b.container),
   );
 }
 
@@ -157,10 +144,6 @@ function code(value: string | null, otherwise: string): string {
 function withDigests(tag: string, digests: Readonly<Record<string, string>>): string {
   const pins = Object.entries(digests).map(([k, v]) => `${k}@${shortDigest(v)}`);
   return `\`${tag}\`${pins.length > 0 ? ` (${pins.join(', ')})` : ''}`;
-}
-
-function shortDigest(digest: string): string {
-  return digest.slice(0, 'sha256:'.length + 12);
 }
 
 function sameDigests(c: ImageChange): boolean {

@@ -4,8 +4,12 @@
  * tying the commit to its source. Pure: the old and new releases.json plus the file changes in,
  * text out.
  */
-import type { ReleaseIndexEntry, ReleasesIndex } from './releases-index.js';
-import { imageChangeText, parseImageRef, plural, releaseOfPath, type FileChanges, type ReleaseKey } from './tree-changes.js';
+import { compareStrings } from '../config/compare.js';
+import { parseImageRef, shortDigest } from '../config/image-ref.js';
+import type { ReleasesIndex } from '../render/releases-index.js';
+import { changedImages, type ImageRole } from './image-changes.js';
+import type { PublishedIndex } from './releases-index.js';
+import { imageChangeText, plural, releaseId, releaseOfPath, type FileChanges } from './tree-changes.js';
 
 export interface PublishSource {
   /** HEAD of the source repository, `-dirty` appended when its worktree has changes. */
@@ -16,7 +20,7 @@ export interface PublishSource {
 
 export interface PublishMessageInput {
   /** releases.json currently in the deployment repository (null: none, or unreadable). */
-  readonly before: ReleasesIndex | null;
+  readonly before: PublishedIndex | null;
   /** releases.json of dist/. */
   readonly after: ReleasesIndex;
   readonly files: FileChanges;
@@ -34,7 +38,7 @@ export interface PublishMessage {
 
 /** One image role of one release moving between two references. */
 export interface ImageMove {
-  readonly role: 'app' | 'httpd';
+  readonly role: ImageRole;
   readonly flavourBefore: string;
   readonly flavour: string;
   readonly from: string;
@@ -124,30 +128,19 @@ export function publishMessage(input: PublishMessageInput): PublishMessage {
 }
 
 /** Releases present before and after whose app or httpd image differs, grouped by move. */
-export function imageMoves(before: ReleasesIndex | null, after: ReleasesIndex): ImageMove[] {
-  if (!before) return [];
-  const old = new Map(before.releases.map((r) => [releaseId(r), r]));
+export function imageMoves(before: PublishedIndex | null, after: ReleasesIndex): ImageMove[] {
   const groups = new Map<string, { move: Omit<ImageMove, 'releases'>; releases: string[] }>();
-  for (const r of after.releases) {
-    const o = old.get(releaseId(r));
-    if (!o) continue;
-    const roles: [ImageMove['role'], string, string, string | undefined, string | undefined][] = [
-      ['app', o.mwFlavour, r.mwFlavour, o.images?.app, r.images?.app],
-      ['httpd', o.webFlavour, r.webFlavour, o.images?.httpd, r.images?.httpd],
-    ];
-    for (const [role, flavourBefore, flavour, from, to] of roles) {
-      if (!from || !to || from === to) continue;
-      const key = [role, flavourBefore, flavour, from, to].join('\0');
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { move: { role, flavourBefore, flavour, from, to }, releases: [] }));
-      g.releases.push(releaseId(r));
-    }
+  for (const { before: o, after: r, role, from, to } of changedImages(before, after)) {
+    if (!o || !r || from === null || to === null) continue;
+    const flavour = role === 'app' ? r.mwFlavour : r.webFlavour;
+    // An index from an older mw-gitops may not name the flavour: read it as unchanged.
+    const flavourBefore = (role === 'app' ? o.mwFlavour : o.webFlavour) ?? flavour;
+    const key = [role, flavourBefore, flavour, from, to].join('\0');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { move: { role, flavourBefore, flavour, from, to }, releases: [] }));
+    g.releases.push(releaseId(r));
   }
   return [...groups.values()].map((g) => ({ ...g.move, releases: g.releases }));
-}
-
-export function releaseId(r: ReleaseKey): string {
-  return `${r.cluster}/${r.namespace}/${r.release}`;
 }
 
 /** How to name the new version in a subject: its tag, or its digest when the tag did not change. */
@@ -157,11 +150,6 @@ function versionOf(to: string, from: string): string {
   if (b.tag && b.tag !== a.tag) return b.tag;
   if (b.digest) return `${b.tag ?? ''}@${shortDigest(b.digest)}`;
   return b.tag ?? to;
-}
-
-function shortDigest(digest: string): string {
-  const [algo, hex] = digest.split(':');
-  return hex ? `${algo}:${hex.slice(0, 12)}` : digest;
 }
 
 /** `  eqiad/mw-web: main, canary` lines, one per cluster/namespace. */
@@ -182,14 +170,14 @@ function releasesPhrase(ids: Set<string>, clusterOrder: readonly string[]): stri
 
 function clustersOf(ids: Iterable<string>, clusterOrder: readonly string[]): string {
   const clusters = new Set([...ids].map((id) => id.split('/')[0]));
-  return [...clusters].sort((a, b) => rank(clusterOrder, a) - rank(clusterOrder, b) || cmp(a, b)).join(', ');
+  return [...clusters].sort((a, b) => rank(clusterOrder, a) - rank(clusterOrder, b) || compareStrings(a, b)).join(', ');
 }
 
 function sortReleaseIds(ids: readonly string[], clusterOrder: readonly string[]): string[] {
   return [...ids].sort((x, y) => {
     const [cx, ...rx] = x.split('/');
     const [cy, ...ry] = y.split('/');
-    return rank(clusterOrder, cx) - rank(clusterOrder, cy) || cmp(cx, cy) || cmp(rx.join('/'), ry.join('/'));
+    return rank(clusterOrder, cx) - rank(clusterOrder, cy) || compareStrings(cx, cy) || compareStrings(rx.join('/'), ry.join('/'));
   });
 }
 
@@ -215,37 +203,4 @@ function capitalize(s: string): string {
 
 function oneLine(s: string | undefined): string {
   return (s ?? '').replace(/\s+/g, ' ').trim();
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Reads a releases.json. Returns null for anything that is not a releases index (an old or
- * hand-edited file in the deployment repository must not stop a publish).
- */
-export function parseReleasesIndex(text: string | undefined): ReleasesIndex | null {
-  if (text === undefined) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!value || typeof value !== 'object') return null;
-  const v = value as Record<string, unknown>;
-  if (!Array.isArray(v.releases)) return null;
-  const releases = v.releases.filter(
-    (r): r is ReleaseIndexEntry =>
-      !!r &&
-      typeof r === 'object' &&
-      typeof (r as ReleaseIndexEntry).cluster === 'string' &&
-      typeof (r as ReleaseIndexEntry).namespace === 'string' &&
-      typeof (r as ReleaseIndexEntry).release === 'string',
-  );
-  const clusters = Array.isArray(v.clusters)
-    ? v.clusters.filter((c): c is string => typeof c === 'string')
-    : [...new Set(releases.map((r) => r.cluster))];
-  return { ...(v as unknown as ReleasesIndex), clusters, releases };
 }

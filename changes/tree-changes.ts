@@ -4,6 +4,8 @@
  * a no-op publish loads only this.
  */
 import { createHash } from 'node:crypto';
+import { compareStrings } from '../config/compare.js';
+import { imageName, imageVersion, parseImageRef } from '../config/image-ref.js';
 
 /** Paths a publish adds, modifies and deletes in the deployment repository, each sorted. */
 export interface FileChanges {
@@ -33,7 +35,7 @@ export function fileChanges(
   for (const path of current.keys()) {
     if (!next.has(path) && owned(path)) deleted.push(path);
   }
-  return { added: added.sort(byString), modified: modified.sort(byString), deleted: deleted.sort(byString) };
+  return { added: added.sort(compareStrings), modified: modified.sort(compareStrings), deleted: deleted.sort(compareStrings) };
 }
 
 export function hasFileChanges(changes: FileChanges): boolean {
@@ -55,35 +57,25 @@ export interface ReleaseKey {
 
 const MANIFEST_PATH = /^([^/]+)\/([^/]+)\/([^/]+)\/manifest\.yaml$/;
 
+/** `cluster/namespace/release`. */
+export function releaseId(r: ReleaseKey): string {
+  return `${r.cluster}/${r.namespace}/${r.release}`;
+}
+
 export function releaseOfPath(path: string): ReleaseKey | null {
   const m = MANIFEST_PATH.exec(path);
   if (!m || m[1] === 'argocd') return null;
   return { cluster: m[1], namespace: m[2], release: m[3] };
 }
 
-/** Splits `registry/repo:tag@digest` into its repository, tag and digest. */
-export function parseImageRef(ref: string): { repository: string; tag?: string; digest?: string } {
-  const at = ref.indexOf('@');
-  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-  const name = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) return { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest };
-  return { repository: name, digest };
-}
-
 /** `repo: old -> new` when only the version moved, else both full references. */
 export function imageChangeText(from: string, to: string): string {
   const a = parseImageRef(from);
   const b = parseImageRef(to);
-  if (a.repository !== b.repository) return `${from} -> ${to}`;
-  const version = (x: ReturnType<typeof parseImageRef>) => `${x.tag ?? ''}${x.digest ? `@${x.digest}` : ''}`;
-  return `${b.repository} ${version(a)} -> ${version(b)}`;
+  if (imageName(a) !== imageName(b)) return `${from} -> ${to}`;
+  return `${imageName(b)} ${imageVersion(a)} -> ${imageVersion(b)}`;
 }
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
