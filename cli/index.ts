@@ -54,8 +54,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mw-gitops: ${err.message}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`mw-gitops: internal error: ${message}\n`);
+    // Exit 1 is an environment failure (a forge, a remote, the disk) or a bug: one line, and the
+    // stack only when asked for, so logs of bots stay readable.
+    const debug = process.env.MW_GITOPS_DEBUG === '1';
+    const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message.split('\n')[0]) : String(err);
+    process.stderr.write(`mw-gitops: ${message}${debug ? '' : ' (MW_GITOPS_DEBUG=1 shows the stack)'}\n`);
     return 1;
   }
 }
