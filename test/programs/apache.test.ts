@@ -3,9 +3,9 @@
  * a broken directive fails naming the mounted file and line.
  */
 import { checkApacheConfig } from '../../validate/programs/apache.js';
-import { productionReleases } from './production.js';
+import { productionRelease } from './production.js';
 
-const mwWebMain = productionReleases().find((r) => r.namespace === 'mw-web' && r.release === 'main')!;
+const mwWebMain = productionRelease('mw-web', 'main');
 const configMap = (pattern: RegExp): Record<string, string> => mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && pattern.test(o.metadata.name))!.data;
 const sites = configMap(/httpd-sites-config$/);
 const early = configMap(/httpd-early-config$/);

@@ -1,8 +1,8 @@
 /** `php-fpm8.2 -t` with env `.inc` files mounted next to the image's own includes. */
 import { checkPhpFpmConfig } from '../../validate/programs/php-fpm.js';
-import { configMapEntry, productionReleases } from './production.js';
+import { configMapEntry, productionRelease } from './production.js';
 
-const mwWebMain = productionReleases().find((r) => r.namespace === 'mw-web' && r.release === 'main')!;
+const mwWebMain = productionRelease('mw-web', 'main');
 const envvars = configMapEntry(mwWebMain, /php-envvars$/, 'envvars.inc');
 const source = { file: mwWebMain.file, object: 'ConfigMap mw-web/mediawiki-main-php-envvars' };
 const containerEnv = { MCROUTER_SERVER: '10.64.72.12:4442', STATSD_EXPORTER_PROMETHEUS_SERVICE_HOST: '10.67.1.1' };

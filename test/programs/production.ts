@@ -14,18 +14,21 @@ export interface ProductionRelease {
   readonly objects: readonly Record<string, any>[];
 }
 
+/** Every vendored release, in namespace and release order (parses 11 files: about 4 s). */
 export function productionReleases(): ProductionRelease[] {
-  const out: ProductionRelease[] = [];
-  for (const namespace of readdirSync(PRODUCTION).filter((n) => n.startsWith('mw-')).sort()) {
-    for (const release of readdirSync(join(PRODUCTION, namespace)).sort()) {
-      const file = `${namespace}/${release}/manifest.yaml`;
-      const objects = parseAllDocuments(readFileSync(join(PRODUCTION, file), 'utf8'))
-        .map((d) => d.toJS() as Record<string, any> | null)
-        .filter((o): o is Record<string, any> => !!o);
-      out.push({ namespace, release, file, objects });
-    }
-  }
-  return out;
+  return readdirSync(PRODUCTION)
+    .filter((n) => n.startsWith('mw-'))
+    .sort()
+    .flatMap((namespace) => readdirSync(join(PRODUCTION, namespace)).sort().map((release) => productionRelease(namespace, release)));
+}
+
+/** One vendored release. */
+export function productionRelease(namespace: string, release: string): ProductionRelease {
+  const file = `${namespace}/${release}/manifest.yaml`;
+  const objects = parseAllDocuments(readFileSync(join(PRODUCTION, file), 'utf8'))
+    .map((d) => d.toJS() as Record<string, any> | null)
+    .filter((o): o is Record<string, any> => !!o);
+  return { namespace, release, file, objects };
 }
 
 /** The value of ConfigMap data key `key` (the first ConfigMap whose name matches `name`). */

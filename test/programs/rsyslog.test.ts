@@ -1,8 +1,8 @@
 /** `rsyslogd -N1` under the rsyslog image's main config, with Debian's rsyslog-kafka. */
 import { checkRsyslogConfig } from '../../validate/programs/rsyslog.js';
-import { productionReleases } from './production.js';
+import { productionRelease } from './production.js';
 
-const mwWebMain = productionReleases().find((r) => r.namespace === 'mw-web' && r.release === 'main')!;
+const mwWebMain = productionRelease('mw-web', 'main');
 const files: Record<string, string> = mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && /rsyslog-config$/.test(o.metadata.name))!.data;
 const source = { file: mwWebMain.file, object: 'ConfigMap mw-web/mediawiki-main-rsyslog-config' };
 

@@ -52,8 +52,14 @@ export interface ServerRootOptions {
    * real server in tests. Default: the image's `Listen 8080` and `Listen 9181`.
    */
   readonly loopback?: { readonly address: string; readonly appPort: number; readonly monitoringPort: number };
-  /** Extra environment, e.g. `FCGI_URL`. */
+  /** Extra environment, e.g. `FCGI_MODE`. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Replaces the image's `/run/shared` (php-fpm's socket folder) in its config, for a server run as a test. */
+  readonly runShared?: string;
+  /** Replaces the image's `/srv/monitoring` docroot in its config, for a server run as a test. */
+  readonly monitoringDocroot?: string;
+  /** Replaces the image's piped logger `/usr/bin/glogger` (Apache starts it with the server). */
+  readonly pipedLogger?: string;
 }
 
 export interface ServerRoot {
@@ -102,12 +108,18 @@ export function writeApacheServerRoot(dir: string, input: ApacheInput, options: 
     ...(options.loopback ? { APACHE_RUN_PORT: String(options.loopback.appPort) } : {}),
     ...options.env,
   };
-  const moveMonitoring = (text: string): string =>
-    options.loopback
-      ? text
-          .replace(new RegExp(`^Listen ${MONITORING_PORT}$`, 'm'), `Listen ${options.loopback.address}:${options.loopback.monitoringPort}`)
-          .replace(new RegExp(`\\*:${MONITORING_PORT}>`, 'g'), `*:${options.loopback.monitoringPort}>`)
-      : text;
+  const adaptImageFile = (text: string): string => {
+    let out = text;
+    if (options.loopback) {
+      out = out
+        .replace(new RegExp(`^Listen ${MONITORING_PORT}$`, 'm'), `Listen ${options.loopback.address}:${options.loopback.monitoringPort}`)
+        .replace(new RegExp(`\\*:${MONITORING_PORT}>`, 'g'), `*:${options.loopback.monitoringPort}>`);
+    }
+    if (options.runShared) out = out.replaceAll('/run/shared', options.runShared);
+    if (options.monitoringDocroot) out = out.replaceAll('/srv/monitoring', options.monitoringDocroot);
+    if (options.pipedLogger) out = out.replaceAll('/usr/bin/glogger', options.pipedLogger);
+    return out;
+  };
 
   copyFileSync(path.join(DEBIAN_APACHE, 'apache2.conf'), path.join(dir, 'apache2.conf'));
   writeFileSync(path.join(dir, 'ports.conf'), options.loopback ? `Listen ${options.loopback.address}:\${APACHE_RUN_PORT}\n` : 'Listen ${APACHE_RUN_PORT}\n');
@@ -123,13 +135,13 @@ export function writeApacheServerRoot(dir: string, input: ApacheInput, options: 
 
   const conf = sub('conf-enabled');
   for (const name of readdirSync(path.join(IMAGE_DIR, 'conf'))) {
-    writeFileSync(path.join(conf, name), moveMonitoring(readFileSync(path.join(IMAGE_DIR, 'conf', name), 'utf8')));
+    writeFileSync(path.join(conf, name), adaptImageFile(readFileSync(path.join(IMAGE_DIR, 'conf', name), 'utf8')));
   }
   for (const [name, file] of Object.entries(input.confEnabled ?? {})) writeFileSync(path.join(conf, name), textOf(file));
 
   const sites = sub('sites-enabled');
   for (const name of readdirSync(path.join(IMAGE_DIR, 'sites'))) {
-    writeFileSync(path.join(sites, name), moveMonitoring(readFileSync(path.join(IMAGE_DIR, 'sites', name), 'utf8')));
+    writeFileSync(path.join(sites, name), adaptImageFile(readFileSync(path.join(IMAGE_DIR, 'sites', name), 'utf8')));
   }
   for (const [name, file] of Object.entries(input.sites)) writeFileSync(path.join(sites, name), textOf(file));
 

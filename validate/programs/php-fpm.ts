@@ -42,10 +42,13 @@ export interface FpmConfig {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Writes the image's fpm configuration with `input` mounted, under `dir`; pid and socket go there too. */
-export function writePhpFpmConfig(dir: string, input: PhpFpmInput, env: Readonly<Record<string, string>> = {}): FpmConfig {
+/**
+ * Writes the image's fpm configuration with `input` mounted, under `dir`. The pid file and the
+ * socket, in the image's `/run/shared`, go to `runShared` (default `<dir>/run`).
+ */
+export function writePhpFpmConfig(dir: string, input: PhpFpmInput, env: Readonly<Record<string, string>> = {}, runShared?: string): FpmConfig {
   cpSync(IMAGE_DIR, dir, { recursive: true, filter: (src) => !src.endsWith('README.md') });
-  const run = path.join(dir, 'run');
+  const run = runShared ?? path.join(dir, 'run');
   mkdirSync(run, { recursive: true });
   const relocate = (text: string): string => text.replaceAll(IMAGE_FPM_DIR, dir).replaceAll('/run/shared', run);
   for (const file of ['php-fpm.conf', ...readdirSync(path.join(dir, 'pool.d')).map((f) => path.join('pool.d', f))]) {
