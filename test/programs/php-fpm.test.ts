@@ -1,0 +1,26 @@
+/** `php-fpm8.2 -t` with env `.inc` files mounted next to the image's own includes. */
+import { checkPhpFpmConfig } from '../../validate/programs/php-fpm.js';
+import { configMapEntry, productionRelease } from './production.js';
+
+const mwWebMain = productionRelease('mw-web', 'main');
+const envvars = configMapEntry(mwWebMain, /php-envvars$/, 'envvars.inc');
+const source = { file: mwWebMain.file, object: 'ConfigMap mw-web/mediawiki-main-php-envvars' };
+const containerEnv = { MCROUTER_SERVER: '10.64.72.12:4442', STATSD_EXPORTER_PROMETHEUS_SERVICE_HOST: '10.67.1.1' };
+
+describe('php-fpm -t with the image pool', () => {
+  test("production's envvars.inc passes when the container sets the variables it reads", () => {
+    expect(checkPhpFpmConfig({ env: { 'envvars.inc': envvars }, containerEnv }, source)).toEqual({ program: 'php-fpm8.2', violations: [] });
+  });
+
+  test('a variable the container does not set is named', () => {
+    const result = checkPhpFpmConfig({ env: { 'envvars.inc': envvars }, containerEnv: { MCROUTER_SERVER: '10.64.72.12:4442' } }, source);
+    expect(result.violations).toEqual([
+      { program: 'php-fpm8.2', ...source, field: 'env/envvars.inc', line: 2, message: expect.stringContaining('${STATSD_EXPORTER_PROMETHEUS_SERVICE_HOST} is not set') },
+    ]);
+  });
+
+  test('plain KEY: value lines (a ConfigMap of variables, not an .inc file) fail with the line', () => {
+    const result = checkPhpFpmConfig({ env: { 'envvars.inc': "env['A'] = 1\nMCROUTER_SERVER: 10.64.72.12:4442\n" }, containerEnv }, source);
+    expect(result.violations).toEqual([{ program: 'php-fpm8.2', ...source, field: 'env/envvars.inc', line: 2, message: expect.any(String) }]);
+  });
+});
