@@ -25,8 +25,9 @@ const Target = z.strictObject({
   scope: z.string().min(1).optional(),
   releases: nameMap(DnsLabel, ReleaseFields.nullable()),
   mw_kind: ImageKind.optional(),
-  mw_flavour: FlavourName,
-  web_flavour: FlavourName,
+  /** The default of its releases; may be left out when every release names its own. */
+  mw_flavour: FlavourName.optional(),
+  web_flavour: FlavourName.optional(),
   /** Only in the 2024-10 shape: true meant the testservers stage. */
   debug: z.boolean().optional(),
   dir: z.string().min(1).optional(),
@@ -164,6 +165,12 @@ function normalizeTargets(source: YamlSource, targets: { target: Target; path: F
         const tooLong = releaseNameProblem(name);
         if (tooLong) throw new ConfigError({ file: source.file, field: fieldPath(releasePath), line: source.lineOf(releasePath) }, tooLong);
         const pick = (key: 'mw_flavour' | 'web_flavour' | 'mw_kind'): FieldPath => (own[key] !== undefined ? [...releasePath, key] : [...path, key]);
+        const flavour = (key: 'mw_flavour' | 'web_flavour'): string => {
+          const value = own[key] ?? target[key];
+          if (value !== undefined) return value;
+          const at = [...releasePath, key];
+          throw new ConfigError({ file: source.file, field: fieldPath(at), line: source.lineOf(releasePath) }, `is required: set ${key} on the release or on its target (${fieldPath([...path, key])})`);
+        };
         releases.push({
           cluster,
           namespace: target.namespace,
@@ -171,8 +178,8 @@ function normalizeTargets(source: YamlSource, targets: { target: Target; path: F
           stage: own.stage ?? (target.debug ? 'testservers' : 'production'),
           deploy: own.deploy ?? true,
           mwKind: own.mw_kind ?? target.mw_kind ?? DEFAULT_MW_KIND,
-          mwFlavour: own.mw_flavour ?? target.mw_flavour,
-          webFlavour: own.web_flavour ?? target.web_flavour,
+          mwFlavour: flavour('mw_flavour'),
+          webFlavour: flavour('web_flavour'),
           scope: target.scope,
           dir: target.dir,
           origin: { release: releasePath, mwFlavour: pick('mw_flavour'), webFlavour: pick('web_flavour'), mwKind: pick('mw_kind'), clusters: clustersPath },

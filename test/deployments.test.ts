@@ -1,7 +1,7 @@
 import { parseDeployments } from '../config/deployments.js';
 import { ConfigError } from '../config/errors.js';
 import { renderProject } from '../render/render.js';
-import { COLLAPSED, IMAGES, LEGACY, VERBOSE, inputsFrom } from './support/fixtures.js';
+import { COLLAPSED, IMAGES, LEGACY, MAXIMALLY_VERBOSE, VERBOSE, inputsFrom } from './support/fixtures.js';
 
 const summary = (text: string) =>
   parseDeployments('deployments.yaml', text).releases.map((r) => `${r.cluster}/${r.namespace}/${r.release} ${r.stage} ${r.mwFlavour} ${r.webFlavour} ${r.mwKind} ${r.deploy}`);
@@ -33,6 +33,12 @@ test('legacy, verbose and collapsed shapes of the same deployments give the same
   expect(collapsed).toContain('"release": "next"');
   expect(index(VERBOSE)).toBe(collapsed);
   expect(index(LEGACY)).toBe(collapsed);
+  expect(index(MAXIMALLY_VERBOSE)).toBe(collapsed);
+});
+
+test('with flavours on neither the release nor its target, the error names the release field and line', () => {
+  const text = MAXIMALLY_VERBOSE.replace('next: {stage: production, mw_flavour: publish-8.1, ', 'next: {stage: production, ');
+  expect(() => parseDeployments('deployments.yaml', text)).toThrow('deployments.yaml:4: [0].releases.next.mw_flavour: is required: set mw_flavour on the release or on its target ([0].mw_flavour)');
 });
 
 test('the wrapper shape reads deploy, mw_kind, clusters and supervision rules', () => {
