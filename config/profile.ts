@@ -99,6 +99,8 @@ export const ServiceProfile = z.strictObject({
   hostPaths: z.array(HostPathMount),
   /** The GeoIP databases from the host, read-only (mw.geoip). */
   geoip: z.boolean(),
+  /** The site files of environments/sites.yaml (their `file`) httpd serves, each mounted on its own. */
+  sites: z.array(z.string().min(1)).min(1),
   /** Mount the password-protected debug php files (mw-debug). */
   debugPhpFiles: z.boolean(),
   /** Labels on pods; `alerting: "false"` keeps a service out of alerting. */

@@ -91,6 +91,12 @@ export function siteFileName(site: Pick<Site, 'file' | 'priority'>): string {
   return `${String(site.priority).padStart(2, '0')}-${site.file}.conf`;
 }
 
+/** The catalogue narrowed to the named site files (a profile's `sites`), in catalogue order. */
+export function selectSites(catalogue: SitesFile, files: readonly string[]): SitesFile {
+  const wanted = new Set(files);
+  return { sites: catalogue.sites.filter((s) => wanted.has(s.file)) };
+}
+
 /** Parses the catalogue; a bad entry is a ConfigError naming the file, field and line. */
 export function parseSites(file: string, text: string): SitesFile {
   return parseWith(parseYamlSource(file, text), SitesFile);

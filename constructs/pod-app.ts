@@ -8,6 +8,7 @@ export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext
   const { php } = profile;
   const name = `${prefix}-app`;
   const envvars = files.phpEnvvars(release);
+  const envFiles = files.phpEnvFiles(release);
   const env: Record<string, string> = {
     SERVERGROUP: release.servergroup,
     FCGI_MODE: 'FCGI_UNIX',
@@ -23,6 +24,11 @@ export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext
     FPM__slowlog: '/var/log/php-fpm/slowlog.log',
     PHP__max_execution_time: String(php.maxExecutionTime),
     PHP__error_log: '/var/log/php-fpm/error.log',
+    // As production's chart defaults: wmf-config's prepend, MediaWiki's regex limit, errors logged not shown.
+    PHP__auto_prepend_file: '/srv/mediawiki/wmf-config/PhpAutoPrepend.php',
+    PHP__pcre__backtrack_limit: '5000000',
+    PHP__error_reporting: '30719',
+    PHP__display_errors: 'Off',
     ...(php.develMode ? { PHP__opcache__validate_timestamps: '1', PHP__opcache__revalidate_freq: '0', FPM__catch_workers_output: '1' } : {}),
     ...Object.fromEntries(Object.entries(envvars).map(([k, v]) => [k.toUpperCase(), v])),
   };
@@ -33,7 +39,8 @@ export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext
     volumes: [
       { name: 'wikimedia-cluster-config', configMapFiles: files.wikimediaCluster(release) },
       { name: 'mail-config', configMapFiles: files.mailConfig(release) },
-      { name: 'php-envvars', configMapFiles: envvars },
+      { name: 'php-envvars', configMapFiles: envFiles },
+      { name: 'wmerrors', configMapFiles: files.wmerrorsFiles() },
     ],
     containers: [
       {
@@ -51,7 +58,9 @@ export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext
           { name: PHP_LOGGING_VOLUME, mountPath: '/var/log/php-fpm' },
           { name: 'wikimedia-cluster-config', mountPath: '/etc/wikimedia-cluster', subPath: 'wikimedia-cluster', readOnly: true },
           { name: 'mail-config', mountPath: '/var/www/.msmtprc', subPath: '.msmtprc', readOnly: true },
-          { name: 'php-envvars', mountPath: `/etc/php/${php.version}/fpm/env`, readOnly: true },
+          { name: 'wmerrors', mountPath: '/etc/wmerrors', readOnly: true },
+          // envvars.inc only: the image's own includes (mcrouter.inc) stay next to it.
+          ...Object.keys(envFiles).map((inc) => ({ name: 'php-envvars', mountPath: `/etc/php/${php.version}/fpm/env/${inc}`, subPath: inc, readOnly: true })),
         ],
       },
     ],

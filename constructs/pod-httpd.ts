@@ -2,12 +2,13 @@ import { envFromPodField, envList, resourceRequirements, restrictedSecurityConte
 import { SHARED_SOCKET_VOLUME, type PodPart, type PodPartContext } from './pod-part.js';
 import * as files from './release-config.js';
 
-/** Apache httpd (the web flavour image): the vhost that hands php to php-fpm over the shared socket. */
+/** Apache httpd (the web flavour image): the catalogue's vhosts, which hand php to php-fpm over the shared socket. */
 export function httpdPart({ release, prefix, preStopSleepSeconds }: PodPartContext): PodPart {
   const { profile } = release;
+  const sites = files.httpdSites(release);
   return {
     volumes: [
-      { name: 'httpd-sites-config', configMapFiles: files.httpdSites(release) },
+      { name: 'httpd-sites-config', configMapFiles: sites },
       { name: 'httpd-early-config', configMapFiles: files.httpdEarlyConfig() },
     ],
     containers: [
@@ -31,7 +32,8 @@ export function httpdPart({ release, prefix, preStopSleepSeconds }: PodPartConte
         securityContext: restrictedSecurityContext(),
         volumeMounts: [
           { name: SHARED_SOCKET_VOLUME, mountPath: '/run/shared' },
-          { name: 'httpd-sites-config', mountPath: '/etc/apache2/sites-enabled', readOnly: true },
+          // One file at a time: the image's own sites (999-monitoring.conf answers /healthz on 9181) stay.
+          ...Object.keys(sites).map((site) => ({ name: 'httpd-sites-config', mountPath: `/etc/apache2/sites-enabled/${site}`, subPath: site, readOnly: true })),
           { name: 'httpd-early-config', mountPath: '/etc/apache2/conf-enabled/00-aaa.conf', subPath: '00-aaa.conf', readOnly: true },
         ],
       },

@@ -2,7 +2,10 @@
  * The configuration files of one release's pod (apache vhost, envoy, php env, rsyslog), as text.
  * Pure functions; the pod mounts them from content-hashed ConfigMaps.
  */
+import { renderApacheSites } from '../config/apache-sites.js';
+import { selectSites } from '../config/sites.js';
 import type { ResolvedRelease } from './resolved-release.js';
+import { WMERRORS_FATAL_ERROR_PHP, WMERRORS_PARAMS_PHP } from './wmerrors-page.js';
 
 export const HTTPD_PORT = 8080;
 export const PHP_METRICS_PORT = 9181;
@@ -13,41 +16,57 @@ export const MCROUTER_PORT = 11213;
 export const MCROUTER_EXPORTER_PORT = 9151;
 export const FPM_SOCKET = '/run/shared/fpm-www.sock';
 
+/** The profile's sites of the catalogue, one Apache file each (`03-main.conf`), mounted one by one. */
 export function httpdSites(release: ResolvedRelease): Record<string, string> {
+  return renderApacheSites(selectSites(release.sites, release.profile.sites), { port: HTTPD_PORT, fcgiEndpoint: `unix:${FPM_SOCKET}|fcgi://localhost` });
+}
+
+/**
+ * Loaded first (conf-enabled/00-aaa.conf), as production: the client IP comes from the TLS proxy's
+ * x-client-ip header, trusted from the pod itself and from the CDN and mesh hops inside 10/8.
+ */
+export function httpdEarlyConfig(): Record<string, string> {
   return {
-    '10-mediawiki.conf': [
-      `<VirtualHost *:${HTTPD_PORT}>`,
-      '    ServerName mediawiki',
-      '    DocumentRoot /srv/mediawiki/docroot/wikipedia.org',
-      '    AllowEncodedSlashes On',
-      '    RewriteEngine On',
-      '    RewriteRule ^/wiki/(.*)$ /w/index.php?title=$1 [L,QSA]',
-      '    <FilesMatch "\\.php$">',
-      `        SetHandler "proxy:unix:${FPM_SOCKET}|fcgi://localhost"`,
-      '    </FilesMatch>',
-      `    ProxyTimeout ${release.profile.php.timeout}`,
-      '</VirtualHost>',
+    '00-aaa.conf': [
+      'LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so',
+      'RemoteIPHeader X-Client-IP',
+      'RemoteIPInternalProxy 10.0.0.0/8',
+      'RemoteIPInternalProxy 127.0.0.1/32',
       '',
     ].join('\n'),
   };
 }
 
-/** Loaded first: the client IP comes from the TLS proxy's x-client-ip header. */
-export function httpdEarlyConfig(): Record<string, string> {
-  return { '00-aaa.conf': 'RemoteIPHeader X-Client-IP\nRemoteIPInternalProxy 127.0.0.1\n' };
-}
-
+/** The variables php-fpm passes to MediaWiki, with their container values. */
 export function phpEnvvars(release: ResolvedRelease): Record<string, string> {
   const mcrouter = release.profile.sidecars.mcrouter ? `127.0.0.1:${MCROUTER_PORT}` : release.cluster.mcrouterServer;
   return { MCROUTER_SERVER: mcrouter, ...release.profile.php.envvars };
+}
+
+/**
+ * `envvars.inc`, which the image's pool includes (`env/*.inc`) next to its own (mcrouter.inc):
+ * php-fpm clears the workers' environment, so each variable is passed on from the container's.
+ */
+export function phpEnvFiles(release: ResolvedRelease): Record<string, string> {
+  const names = Object.keys(phpEnvvars(release)).map((k) => k.toUpperCase());
+  return { 'envvars.inc': names.map((name) => `env['${name}'] = \${${name}}\n`).join('') };
 }
 
 export function wikimediaCluster(release: ResolvedRelease): Record<string, string> {
   return { 'wikimedia-cluster': `${release.cluster.datacenter}\n` };
 }
 
+/** msmtp's settings for MediaWiki's mail: the datacenter's outbound relay, as production. */
 export function mailConfig(release: ResolvedRelease): Record<string, string> {
-  return { '.msmtprc': `account default\nhost ${release.cluster.mailHost}\nport 25\nfrom wiki@wikimedia.org\ntimeout 5\n` };
+  return { '.msmtprc': `account default\nhost ${release.cluster.mailHost}\nfrom wiki@wikimedia.org\ntimeout 1\n` };
+}
+
+/**
+ * php-wmerrors' fatal error page and its parameters (/etc/wmerrors): the page a PHP fatal error
+ * shows, which also logs the error to rsyslog (127.0.0.1:10514) and counts it in statsd.
+ */
+export function wmerrorsFiles(): Record<string, string> {
+  return { 'error-params.php': WMERRORS_PARAMS_PHP, 'fatal-error.php': WMERRORS_FATAL_ERROR_PHP };
 }
 
 /** Envoy terminates TLS on the service port and forwards to httpd on localhost. */
@@ -142,23 +161,30 @@ export function rsyslogConfig(release: ResolvedRelease): Record<string, string> 
 }
 
 /**
- * mw-debug's /w/debug pages. They answer only requests that came through the TLS proxy with an
- * X-Wikimedia-Debug header (the debug routing at the CDN), never plain cluster traffic.
+ * mw-debug's /w/debug pages, as production's mw-debug values define them: each answers one named
+ * value (`?value=`) and only with the password of /srv/mediawiki/private/FatalErrorSettings.php
+ * (`?password=`), compared in constant time; an unset or empty password refuses. Production's unauthenticated vardump.php, which dumps
+ * every server variable, is left out on purpose.
  */
 export function debugPhpFiles(): Record<string, string> {
-  const page = (body: string) => `<?php\nrequire __DIR__ . '/common.php';\n${body}\n`;
+  const page = (show: string) => `<?php\nrequire_once __DIR__ . '/common.php';\ncheckCredentials();\n${show}\n`;
   return {
     'common.php': [
       '<?php',
-      "if ( !isset( $_SERVER['HTTP_X_WIKIMEDIA_DEBUG'] ) ) {",
-      "\thttp_response_code( 403 );",
-      "\texit( 'Debug pages need the X-Wikimedia-Debug header.' );",
+      "require_once '/srv/mediawiki/private/FatalErrorSettings.php';",
+      'function checkCredentials() {',
+      '  global $fatalErrorPassword;',
+      "  $password = $_GET['password'] ?? '';",
+      // Production compares only; an unset or empty password here refuses instead of matching "".
+      "  if ( !is_string( $fatalErrorPassword ?? null ) || $fatalErrorPassword === '' || !hash_equals( $fatalErrorPassword, $password ) ) {",
+      '    http_response_code( 403 );',
+      '    die("Invalid password");',
+      '  }',
       '}',
-      "header( 'Content-Type: text/plain; charset=utf-8' );",
       '',
     ].join('\n'),
-    'env.php': page('print_r( getenv() );'),
-    'globals.php': page("print_r( array_keys( $GLOBALS ) );"),
-    'ini_get.php': page('print_r( ini_get_all( null, false ) );'),
+    'env.php': page("var_dump(getenv($_GET['value']));"),
+    'globals.php': page("var_dump($_SERVER[$_GET['value']]);"),
+    'ini_get.php': page("var_dump(ini_get($_GET['value']));"),
   };
 }

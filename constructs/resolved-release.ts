@@ -5,6 +5,7 @@
 import type { ReleaseImages } from '../config/images.js';
 import type { ReleaseSpec, SupervisionCheck } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import type { SitesFile } from '../config/sites.js';
 
 export interface ResolvedRelease {
   readonly spec: ReleaseSpec;
@@ -24,4 +25,6 @@ export interface ResolvedRelease {
   readonly servergroup: string;
   /** Supervision checks for this release's stage, from the rules of its scope. */
   readonly checks: readonly SupervisionCheck[];
+  /** The site catalogue; the profile's `sites` say which of it httpd serves. */
+  readonly sites: SitesFile;
 }

@@ -1,6 +1,6 @@
 /**
  * The clusters releases render into. eqiad and codfw mirror today's wikikube clusters
- * (per-DC differences: datacenter, mcrouter, mail host); staging is small and capped.
+ * (per-DC differences: datacenter, mcrouter, mail relay mx-out<dc>); staging is small and capped.
  */
 import { Cluster, checked } from '../config/profile.js';
 
@@ -15,7 +15,7 @@ const definitions: Cluster[] = [
     mcrouterServer: '10.64.72.12:4442',
     logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s',
-    mailHost: 'mx-in1001.wikimedia.org',
+    mailHost: 'mx-out1001.wikimedia.org',
   },
   {
     name: 'codfw',
@@ -25,7 +25,7 @@ const definitions: Cluster[] = [
     mcrouterServer: '10.192.72.12:4442',
     logstashUrl: 'https://logstash.svc.codfw.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.codfw.wmnet/k8s',
-    mailHost: 'mx-in2001.wikimedia.org',
+    mailHost: 'mx-out2001.wikimedia.org',
   },
   {
     name: 'staging',
@@ -35,7 +35,7 @@ const definitions: Cluster[] = [
     mcrouterServer: '10.64.72.12:4442',
     logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s-staging',
-    mailHost: 'mx-in1001.wikimedia.org',
+    mailHost: 'mx-out1001.wikimedia.org',
     maxReplicas: 2,
   },
 ];

@@ -38,6 +38,9 @@ const productionEgress: EgressRule[] = [
   { description: 'DNS', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
 ];
 
+/** The wiki sites of environments/sites.yaml: every wiki-serving namespace serves all of them, as production. */
+const wikiSites = ['nonexistent', 'wwwportals', 'redirects', 'main', 'remnant', 'secure.wikimedia', 'wikimania', 'foundation', 'wikimedia', 'www.wikimedia.org'];
+
 /** mw-web main in production: the base the other web-serving profiles start from. */
 const webBase: ServiceProfile = {
   namespace: 'mw-web',
@@ -76,6 +79,7 @@ const webBase: ServiceProfile = {
   placement: { nodeSelector: {}, tolerations: [] },
   hostPaths: [],
   geoip: true,
+  sites: wikiSites,
   debugPhpFiles: false,
   podLabels: {},
   namespaceLabels: {},
@@ -86,6 +90,9 @@ const webBase: ServiceProfile = {
   // SYS_PTRACE for the php-fpm slowlog is declared on the app container itself (MediaWikiPod).
   policyExceptions: {},
 };
+
+/** php as the chart's global values set it (768M APC); only mw-web raises APC to 2048M. */
+const sharedPhp = { ...webBase.php, apcSize: 768 };
 
 const apiResources = {
   ...webBase.resources,
@@ -101,6 +108,7 @@ const definitions: ServiceProfile[] = [
     ports: { main: { tls: 4447 }, next: { tls: 4455 } },
     // The single-DC switchover sizing (285) is active; canary stays at 8 (3% of the 260 multi-DC sizing).
     replicas: { byRelease: { main: 285, canary: 8, next: 1, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    php: sharedPhp,
     resources: apiResources,
   },
   {
@@ -110,6 +118,7 @@ const definitions: ServiceProfile[] = [
     ports: { main: { tls: 4446 } },
     replicas: { byRelease: { main: 180, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
     servergroupSuffixReleases: ['migration'],
+    php: sharedPhp,
     resources: apiResources,
   },
 ];
@@ -135,6 +144,7 @@ definitions.push(
     routedVia: {},
     replicas: { byRelease: {}, canary: { of: 'pinkunicorn', percent: 100 }, default: 2 },
     servergroupSuffixReleases: ['next'],
+    php: sharedPhp,
     resources: { ...webBase.resources, app: { requests: { cpu: '4000m', memory: '1000Mi' }, limits: { cpu: '5000m', memory: '2800Mi' } } },
     mesh: { ...debugMesh, retryPolicy: { retryOn: '5xx', numRetries: 1 } },
     placement: { nodeSelector: { 'node.kubernetes.io/disk-type': 'ssd' }, tolerations: [] },
@@ -151,7 +161,7 @@ definitions.push(
     routedVia: {},
     replicas: { byRelease: {}, canary: { of: 'pinkllama', percent: 100 }, default: 1 },
     servergroupSuffixReleases: [],
-    php: { ...webBase.php, develMode: true },
+    php: { ...sharedPhp, develMode: true },
     // Requests are fixed and limits not enforced (limits.enforce: false today).
     resources: { ...webBase.resources, app: { requests: { cpu: '1000m', memory: '3500Mi' } } },
     mesh: debugMesh,
@@ -172,7 +182,10 @@ definitions.push(
     ports: { main: { tls: 4448 } },
     replicas: { byRelease: { main: 150, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
     servergroupSuffixReleases: ['migration'],
-    php: { ...webBase.php, timeout: 1201, maxExecutionTime: 1200 },
+    // Jobs run up to 20 minutes; php-fpm itself never cuts them (86400), as production.
+    php: { ...sharedPhp, timeout: 86400, maxExecutionTime: 1200, apcSize: 4096, opcache: { ...sharedPhp.opcache, size: 1024, internedStringsBuffer: 96 } },
+    resources: { ...webBase.resources, app: { requests: { cpu: '4500m', memory: '4560Mi' }, limits: { memory: '6560Mi' } } },
+    sites: ['mw-jobrunner'],
     mesh: { ...webBase.mesh, upstreamTimeout: '1202.5s' },
   },
   {
@@ -183,12 +196,18 @@ definitions.push(
     routedVia: {},
     replicas: { byRelease: {}, canary: { of: 'pinkllama', percent: 100 }, default: 1 },
     servergroupSuffixReleases: [],
-    php: { ...webBase.php, develMode: true },
+    php: { ...sharedPhp, develMode: true, workers: 24 },
+    // Requests are fixed and limits not enforced, as mw-experimental.
+    resources: { ...webBase.resources, app: { requests: { cpu: '1000m', memory: '3500Mi' } } },
     mesh: debugMesh,
     placement: experimentalNodes,
     hostPaths: [{ name: 'srv-parsoid-testing', path: '/srv/parsoid-testing', mountPath: '/srv/parsoid-testing', readOnly: true, container: 'app' }],
     podLabels: { alerting: 'disabled' },
     namespaceLabels: { 'pod-security.wmf.org/allow-hostpath-mw-parsoid': 'include' },
+    policyExceptions: {
+      ...webBase.policyExceptions,
+      'resources-memory-limit': 'a single test pod; its app container runs without limits in production (limits.enforce: false)',
+    },
   },
 );
 

@@ -8,11 +8,19 @@ import { ConfigError, fieldPath } from '../config/errors.js';
 import { checkReleaseImages, parseImages, type Images } from '../config/images.js';
 import type { Deployments, ReleaseSpec } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import { parseSites, type SitesFile } from '../config/sites.js';
 
 export interface SourceFile {
   /** The name used in messages (relative to the working directory). */
   readonly file: string;
   readonly text: string;
+}
+
+/** The YAML half of the configuration, as read from the config directory. */
+export interface ConfigFiles {
+  readonly deployments: SourceFile;
+  readonly images: SourceFile;
+  readonly sites: SourceFile;
 }
 
 export interface TypedConfig {
@@ -24,11 +32,15 @@ export interface TypedConfig {
 export interface ProjectInputs extends TypedConfig {
   readonly deployments: Deployments;
   readonly images: Images;
+  /** The site catalogue (environments/sites.yaml): every vhost httpd can serve. */
+  readonly sites: SitesFile;
 }
 
-export function parseInputs(files: { deployments: SourceFile; images: SourceFile }, typed: TypedConfig): ProjectInputs {
+export function parseInputs(files: ConfigFiles, typed: TypedConfig): ProjectInputs {
   const images = parseImages(files.images.file, files.images.text);
   const deployments = parseDeployments(files.deployments.file, files.deployments.text);
+  const sites = parseSites(files.sites.file, files.sites.text);
+  checkProfileSites(typed.profiles, sites, files.sites.file);
   checkReleaseImages(images, deployments, deployments.releases);
   checkPluginSource(typed);
   const profiles = new Map(typed.profiles.map((p) => [p.namespace, p]));
@@ -41,7 +53,7 @@ export function parseInputs(files: { deployments: SourceFile; images: SourceFile
     }
     checkProfileCovers(deployments, profile, release);
   }
-  return { ...typed, deployments, images };
+  return { ...typed, deployments, images, sites };
 }
 
 /** A cluster whose Applications render through the Argo CD plugin needs the plugin's source repository. */
@@ -52,6 +64,17 @@ function checkPluginSource(typed: TypedConfig): void {
   throw new ConfigError(
     { file: 'environments/platform.ts', field: 'argocd.plugin' },
     `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
+  );
+}
+
+/** Every site a profile serves is a file of the catalogue. */
+function checkProfileSites(profiles: readonly ServiceProfile[], sites: SitesFile, sitesFile: string): void {
+  const known = new Set(sites.sites.map((s) => s.file));
+  profiles.forEach((profile, i) =>
+    profile.sites.forEach((site, j) => {
+      if (known.has(site)) return;
+      throw new ConfigError({ file: 'environments/profiles.ts', field: fieldPath([i, 'sites', j]) }, `${profile.namespace} serves site "${site}", which ${sitesFile} does not have; its sites: ${[...known].sort().join(', ')}`);
+    }),
   );
 }
 

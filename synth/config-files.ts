@@ -3,15 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { decodeInput } from '../config/yaml-source.js';
-import type { SourceFile } from '../render/inputs.js';
+import type { ConfigFiles, SourceFile } from '../render/inputs.js';
 
 export const DEFAULT_CONFIG_DIR = 'environments';
+
+/** The YAML inputs in the config directory, one line each. */
+const INPUT_FILES: { readonly [K in keyof ConfigFiles]: string } = {
+  deployments: 'deployments.yaml',
+  images: 'images.yaml',
+  sites: 'sites.yaml',
+};
 
 /**
  * `displayDir` names the directory in messages (e.g. `environments` for a temporary checkout);
  * by default files are named relative to the working directory.
  */
-export async function readConfigFiles(configDir: string, displayDir?: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
+export async function readConfigFiles(configDir: string, displayDir?: string): Promise<ConfigFiles> {
   const read = async (name: string): Promise<SourceFile> => {
     const path = join(configDir, name);
     const fromCwd = relative(process.cwd(), path);
@@ -26,8 +33,8 @@ export async function readConfigFiles(configDir: string, displayDir?: string): P
     }
   };
   // Read together, reported in a fixed order: the same bad input always gets the same message.
-  const [deployments, images] = await Promise.allSettled([read('deployments.yaml'), read('images.yaml')]);
-  if (deployments.status === 'rejected') throw deployments.reason;
-  if (images.status === 'rejected') throw images.reason;
-  return { deployments: deployments.value, images: images.value };
+  const keys = Object.keys(INPUT_FILES) as (keyof ConfigFiles)[];
+  const settled = await Promise.allSettled(keys.map((key) => read(INPUT_FILES[key])));
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return Object.fromEntries(keys.map((key, i) => [key, (settled[i] as PromiseFulfilledResult<SourceFile>).value])) as unknown as ConfigFiles;
 }

@@ -1,17 +1,19 @@
 /**
  * The site catalogue (environments/sites.yaml) renders Wikimedia's 73 vhosts: the same directives
- * as production's httpd-sites ConfigMap, accepted by apache2 -t in the webserver image, and served
- * for real by Apache and php-fpm on 127.0.0.1.
+ * as production's httpd-sites ConfigMap, accepted by apache2 -t in the webserver image. The pod
+ * smoke test that serves them for real is test/programs/pod-config.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogueHosts, renderApacheSites } from '../config/apache-sites.js';
 import { ConfigError } from '../config/errors.js';
-import { parseSites, type SitesFile } from '../config/sites.js';
+import { parseSites, selectSites, type SitesFile } from '../config/sites.js';
+import * as environments from '../environments/index.js';
+import { parseInputs } from '../render/inputs.js';
+import { COLLAPSED, IMAGES, SITES } from './support/fixtures.js';
 import { checkApacheConfig } from '../validate/programs/apache.js';
 import { PROJECT } from './support/cli.js';
 import { productionRelease } from './programs/production.js';
-import { startWebserverPod, webserverProgramsMissing, type WebserverPod } from './support/webserver-pod.js';
 
 const FILE = 'environments/sites.yaml';
 const text = readFileSync(join(PROJECT, FILE), 'utf8');
@@ -25,16 +27,20 @@ const directives = (t: string): string[] =>
     .map((l) => l.trim().replace(/\s+/g, ' ').replace(/"/g, ''))
     .filter((l) => l && !l.startsWith('#'));
 
+const { profiles } = environments;
+const mwWeb = profiles.find((p) => p.namespace === 'mw-web')!;
+
 describe('site catalogue', () => {
-  test('holds 73 vhosts in 10 site files', () => {
-    expect(catalogue.sites).toHaveLength(10);
-    expect(vhostCount(catalogue)).toBe(73);
+  test("holds production's 73 wiki vhosts in 10 site files, and mw-jobrunner's own", () => {
+    expect(catalogue.sites).toHaveLength(11);
+    expect(vhostCount(catalogue)).toBe(74);
+    expect(vhostCount(selectSites(catalogue, mwWeb.sites))).toBe(73);
     expect(catalogueHosts(catalogue)).toEqual(expect.arrayContaining(['wikipedia', '*.wikipedia.org', 'www.wikidata.org', 'commons.wikimedia.org']));
   });
 
   test("renders the directives of production's httpd-sites ConfigMap, file by file", () => {
     const production: Record<string, string> = productionRelease('mw-web', 'main').objects.find((o) => o.kind === 'ConfigMap' && /httpd-sites-config$/.test(o.metadata.name))!.data;
-    const ours = renderApacheSites(catalogue);
+    const ours = renderApacheSites(selectSites(catalogue, mwWeb.sites));
     expect(Object.keys(ours).sort()).toEqual(Object.keys(production).sort());
     for (const [name, prod] of Object.entries(production)) {
       const [a, b] = [directives(prod), directives(ours[name])];
@@ -42,6 +48,23 @@ describe('site catalogue', () => {
       expect([name, [...b].sort()]).toEqual([name, [...a].sort()]);
     }
     expect(directives(ours['04-remnant.conf'])).toEqual(directives(production['04-remnant.conf']));
+  });
+
+  test("mw-jobrunner serves only its own site, with production's directives", () => {
+    const jobrunner = profiles.find((p) => p.namespace === 'mw-jobrunner')!;
+    const production: Record<string, string> = productionRelease('mw-jobrunner', 'main').objects.find((o) => o.kind === 'ConfigMap' && /httpd-sites-config$/.test(o.metadata.name))!.data;
+    const ours = renderApacheSites(selectSites(catalogue, jobrunner.sites));
+    expect(Object.keys(ours)).toEqual(['00-mw-jobrunner.conf']);
+    // Apache reads directive names case-insensitively (production writes Virtualhost, Servername).
+    const lower = (t: string) => directives(t).map((l) => l.replace(/^(<\/?\w+|\w+)/, (d) => d.toLowerCase()));
+    expect(lower(ours['00-mw-jobrunner.conf']).sort()).toEqual(lower(production['00-mw-jobrunner.conf']).flatMap((l) => (l.startsWith('serveralias ') ? l.split(' ').slice(1).map((a) => `serveralias ${a}`) : [l])).sort());
+  });
+
+  test('a profile naming a site the catalogue does not have is a config error naming both files', () => {
+    const typed = { ...environments, profiles: environments.profiles.map((p) => (p.namespace === 'mw-api-int' ? { ...p, sites: [...p.sites, 'mian'] } : p)) };
+    const load = () => parseInputs({ deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES }, typed);
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^environments\/profiles\.ts: \[2\]\.sites\[10\]: mw-api-int serves site "mian", which environments\/sites\.yaml does not have; its sites: foundation, main, /);
   });
 
   test('rendering is deterministic', () => {
@@ -72,50 +95,5 @@ describe('site catalogue', () => {
   test('two entries serving one host are refused', () => {
     const dup = text.replace('  - name: meta.wikimedia.org\n', '  - name: meta.wikimedia.org\n    docroot: wikimedia.org\n  - name: commons.wikimedia.org\n');
     expect(() => parseSites(FILE, dup)).toThrow(/host commons.wikimedia.org is already served/);
-  });
-});
-
-const missing = webserverProgramsMissing();
-(missing.length ? describe.skip : describe)(`webserver pod smoke test${missing.length ? ` (skipped: ${missing.join(', ')} not installed)` : ''}`, () => {
-  let pod: WebserverPod;
-  beforeAll(async () => {
-    const docroots = [...new Set(catalogue.sites.flatMap((s) => [...(s.vhosts ?? []), ...(s.literal ?? [])].map((v) => v.docroot).filter((d): d is string => !!d)))];
-    pod = await startWebserverPod(docroots, (o) => renderApacheSites(catalogue, o));
-  });
-  afterAll(() => pod?.stop());
-
-  test.each([
-    ['A&B_(c)', '/wiki/A&B_(c)'],
-    ['C++', '/wiki/C++'],
-    ['Café_au_lait', '/wiki/Caf%C3%A9_au_lait'],
-  ])('/wiki/%s on en.wikipedia.org reaches index.php with the title in the path, no ?title=', async (title, url) => {
-    const res = await pod.get(pod.appPort, url, 'en.wikipedia.org');
-    expect(res.status).toBe(200);
-    const seen = JSON.parse(res.body);
-    expect(seen).toMatchObject({ docroot: join(pod.docrootBase, 'wikipedia.org'), script: join(pod.docrootBase, 'wikipedia.org/w/index.php'), request_uri: url, query: '', get: {} });
-    // MediaWiki reads the title from the path: what $wgArticlePath /wiki/$1 yields.
-    expect(decodeURIComponent(seen.request_uri.slice('/wiki/'.length))).toBe(title);
-  });
-
-  test.each([
-    ['www.mediawiki.org', 'mediawiki.org'],
-    ['www.wikidata.org', 'wikidata.org'],
-    ['de.wiktionary.org', 'wiktionary.org'],
-    ['commons.wikimedia.org', 'wikimedia.org'],
-    ['foundation.wikimedia.org', 'wikimediafoundation.org'],
-  ])('%s reaches its docroot %s', async (host, docroot) => {
-    const res = await pod.get(pod.appPort, '/w/index.php?title=Main_Page', host);
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ docroot: join(pod.docrootBase, docroot), get: { title: 'Main_Page' } });
-  });
-
-  test('an upload path on a language wiki redirects to upload.wikimedia.org', async () => {
-    const res = await pod.get(pod.appPort, '/upload/a/ab/X.png', 'fr.wikipedia.org');
-    expect(res.status).toBe(302);
-  });
-
-  test("/healthz on the image's monitoring vhost answers 200", async () => {
-    const res = await pod.get(pod.monitoringPort, '/healthz', 'localhost');
-    expect(res).toEqual({ status: 200, body: 'ok\n' });
   });
 });

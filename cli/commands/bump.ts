@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--labels <a,b>', 'comma-separated labels to add to the request', '')
     .option('--base <branch>', "the branch the bot branch is regenerated from and the request targets (default: the remote's default branch, else main)")
     .option('--remote <name>', 'the git remote to fetch the base from and push the branch to', 'origin')
-    .option('--config-dir <dir>', 'directory holding images.yaml and deployments.yaml', DEFAULT_CONFIG_DIR)
+    .option('--config-dir <dir>', 'the configuration directory (deployments.yaml, images.yaml and the catalogues of sites and services)', DEFAULT_CONFIG_DIR)
     .option('--out <dir>', 'the rendered tree re-rendered by the bump', 'dist')
     .option('--json', 'print one JSON object: {branch, commit, request: {url, number} | null, action: created|updated|unchanged}')
     .addHelpText(

@@ -10,7 +10,7 @@ export function register(program: Command): void {
         'argocd/<cluster>/applicationset.yaml, releases.json and README.md. The directory is replaced as a whole, ' +
         'so files of removed releases disappear; bad input leaves it untouched.',
     )
-    .option('--config-dir <dir>', 'directory holding deployments.yaml and images.yaml', DEFAULT_CONFIG_DIR)
+    .option('--config-dir <dir>', 'the configuration directory (deployments.yaml, images.yaml and the catalogues of sites and services)', DEFAULT_CONFIG_DIR)
     .option('--out <dir>', 'output directory (the deployment repository tree)', 'dist')
     .action(async (opts: { configDir: string; out: string }) => {
       const result = await runSynth({ configDir: opts.configDir, out: opts.out });

@@ -56,7 +56,7 @@ export function register(program: Command): void {
         'NodePorts, references). By default renders the config in memory; --dist checks a rendered tree on disk. ' +
         'Prints every violation, grouped per object. Exit codes: 0 valid, 2 violations or bad input, 1 internal error.',
     )
-    .option('--config-dir <dir>', 'directory holding deployments.yaml and images.yaml (rendered in memory, or read for the registry with --dist)', DEFAULT_CONFIG_DIR)
+    .option('--config-dir <dir>', 'the configuration directory (deployments.yaml, images.yaml, the catalogues; rendered in memory, or read for the registry with --dist)', DEFAULT_CONFIG_DIR)
     .option('--dist <dir>', 'validate the rendered tree in this directory (e.g. dist) instead of rendering the config')
     .option('--registry <host>', 'the registry every image must come from (default: `registry` of images.yaml)')
     .option('--json', 'print one JSON object {ok, checkedObjects, rules, violations, unvalidatedKinds, waived} for CI annotations')

@@ -2,6 +2,10 @@
 import { clusters, platform, profiles } from '../../environments/index.js';
 import type { ServiceProfile } from '../../config/profile.js';
 import type { ResolvedRelease } from '../../constructs/resolved-release.js';
+import { parseSites } from '../../config/sites.js';
+import { SITES } from '../support/fixtures.js';
+
+const sites = parseSites(SITES.file, SITES.text);
 
 export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): ResolvedRelease {
   const profile = { ...profiles.find((p) => p.namespace === 'mw-web')!, ...profileChanges };
@@ -30,5 +34,6 @@ export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): Resolve
     tlsPort: 4450,
     servergroup: 'kube-mw-web',
     checks: [],
+    sites,
   };
 }

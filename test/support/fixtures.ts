@@ -1,6 +1,12 @@
 /** Small inputs for the pure core, parsed the way the CLI parses files. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as environments from '../../environments/index.js';
-import { parseInputs, type ProjectInputs } from '../../render/inputs.js';
+import { parseInputs, type ProjectInputs, type SourceFile } from '../../render/inputs.js';
+import { PROJECT } from './cli.js';
+
+/** The real site catalogue, which every render reads. */
+export const SITES: SourceFile = { file: 'environments/sites.yaml', text: readFileSync(join(PROJECT, 'environments/sites.yaml'), 'utf8') };
 
 export const IMAGES = `registry: registry.example.org
 mw_kinds:
@@ -40,6 +46,15 @@ export const VERBOSE = `- namespace: mw-web
   clusters: [eqiad, codfw]
 `;
 
+/** The seed's "maximally verbose" releases list: flavours only on each release, none on the target. */
+export const MAXIMALLY_VERBOSE = `- namespace: mw-web
+  releases:
+    main: {stage: production, mw_flavour: publish-7.4, web_flavour: webserver, deploy: true, mw_kind: image}
+    next: {stage: production, mw_flavour: publish-8.1, web_flavour: webserver, deploy: true, mw_kind: image}
+    canary: {stage: canaries, mw_flavour: publish-7.4, web_flavour: webserver, deploy: true, mw_kind: image}
+  clusters: [eqiad, codfw]
+`;
+
 /** The same deployments in the legacy shape (one entry per release, canary named by main). */
 export const LEGACY = `- {namespace: mw-web, release: main, canary: canary, mw_flavour: publish-7.4, web_flavour: webserver, debug: false}
 - {namespace: mw-web, release: next, canary: null, mw_flavour: publish-8.1, web_flavour: webserver, debug: false}
@@ -47,7 +62,7 @@ export const LEGACY = `- {namespace: mw-web, release: main, canary: canary, mw_f
 
 export function inputsFrom(deployments: string, images = IMAGES): ProjectInputs {
   return parseInputs(
-    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images } },
+    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images }, sites: SITES },
     environments,
   );
 }

@@ -23,6 +23,8 @@ echo json_encode([
   'path_info' => $_SERVER['PATH_INFO'] ?? null,
   'query' => $_SERVER['QUERY_STRING'] ?? '',
   'get' => (object) $_GET,
+  'remote_addr' => $_SERVER['REMOTE_ADDR'] ?? null,
+  'mcrouter_server' => getenv('MCROUTER_SERVER'),
 ]);
 `;
 
@@ -32,7 +34,7 @@ export interface WebserverPod {
   readonly docrootBase: string;
   /** The fcgi endpoint the rendered sites must hand php files to. */
   readonly fcgiEndpoint: string;
-  get(port: number, path: string, host: string): Promise<{ status: number; body: string }>;
+  get(port: number, path: string, host: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
 }
 
@@ -57,9 +59,9 @@ async function waitFor(check: () => Promise<boolean>, what: string, logs: () => 
   throw new Error(`${what} did not come up:\n${logs()}`);
 }
 
-function get(port: number, urlPath: string, host: string): Promise<{ status: number; body: string }> {
+function get(port: number, urlPath: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: urlPath, headers: { ...headers, Host: host } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
@@ -78,11 +80,25 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** What the pod mounts besides the sites, as a release renders it. */
+export interface PodMounts {
+  /** conf-enabled/ files, e.g. the early config `00-aaa.conf`. */
+  readonly confEnabled?: Readonly<Record<string, string>>;
+  /** php-fpm `env/*.inc` files, e.g. `envvars.inc`. */
+  readonly phpEnv?: Readonly<Record<string, string>>;
+  /** The app container's environment, which the `.inc` files pass on. */
+  readonly appEnv?: Readonly<Record<string, string>>;
+}
+
 /**
- * Starts php-fpm and Apache with `renderSites(options)`'s files in sites-enabled/ and a stub
- * docroot for each of `docroots`.
+ * Starts php-fpm and Apache with `renderSites(options)`'s files in sites-enabled/, `mounts`, and a
+ * stub docroot for each of `docroots`.
  */
-export async function startWebserverPod(docroots: readonly string[], renderSites: (o: { port: string; docrootBase: string; fcgiEndpoint: string }) => Record<string, string>): Promise<WebserverPod> {
+export async function startWebserverPod(
+  docroots: readonly string[],
+  renderSites: (o: { port: string; docrootBase: string; fcgiEndpoint: string }) => Record<string, string>,
+  mounts: PodMounts = {},
+): Promise<WebserverPod> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mw-gitops-pod-'));
   // Apache's workers run as www-data: they must reach the docroots and php-fpm's socket.
   chmodSync(dir, 0o755);
@@ -95,7 +111,7 @@ export async function startWebserverPod(docroots: readonly string[], renderSites
 
   const fpmDir = path.join(dir, 'fpm');
   mkdirSync(fpmDir);
-  const fpm = writePhpFpmConfig(fpmDir, { env: {} }, { FCGI_MODE: 'FCGI_UNIX', FPM__error_log: path.join(dir, 'fpm.log'), FPM__slowlog: path.join(dir, 'fpm-slow.log'), FPM__pm__max_children: '2' }, runShared);
+  const fpm = writePhpFpmConfig(fpmDir, { env: mounts.phpEnv ?? {}, containerEnv: mounts.appEnv }, { FCGI_MODE: 'FCGI_UNIX', FPM__error_log: path.join(dir, 'fpm.log'), FPM__slowlog: path.join(dir, 'fpm-slow.log'), FPM__pm__max_children: '2' }, runShared);
   const socket = path.join(runShared, 'fpm-www.sock');
   const fcgiEndpoint = `unix:${socket}|fcgi://localhost`;
 
@@ -108,7 +124,7 @@ export async function startWebserverPod(docroots: readonly string[], renderSites
   writeFileSync(pipedLogger, '#!/bin/sh\nexec cat >/dev/null\n', { mode: 0o755 });
   // Debian's apache2.conf denies every folder but /var/www and /usr/share; the MediaWiki webserver
   // image (built outside production-images, not public there) grants its docroot tree. Assumed here.
-  const confEnabled = { '50-mediawiki-docroots.conf': `<Directory ${docrootBase}>\n    Require all granted\n</Directory>\n` };
+  const confEnabled = { ...mounts.confEnabled, '50-mediawiki-docroots.conf': `<Directory ${docrootBase}>\n    Require all granted\n</Directory>\n` };
   const root = writeApacheServerRoot(apacheDir, { sites, confEnabled }, { loopback: { address: '127.0.0.1', appPort, monitoringPort }, env: { FCGI_MODE: 'FCGI_UNIX' }, runShared, monitoringDocroot, pipedLogger });
 
   // Log files, not pipes: node's pipes are sockets, and the image logs to /dev/stderr, which cannot
