@@ -4,7 +4,7 @@
  * through the pod's own mounts; then a real Apache and php-fpm on 127.0.0.1 serving with the
  * rendered ConfigMaps (sites, 00-aaa.conf, envvars.inc) and a stub docroot.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as environments from '../../environments/index.js';
 import { parseInputs } from '../../render/inputs.js';
@@ -84,6 +84,31 @@ const missing = webserverProgramsMissing();
     );
   });
   afterAll(() => pod?.stop());
+
+  /** mw-debug's rendered /w/debug pages in the wikipedia.org docroot, reading a password file of the test's. */
+  function installDebugPages(): void {
+    const privateDir = join(pod.docrootBase, '..', 'private');
+    mkdirSync(privateDir, { recursive: true });
+    writeFileSync(join(privateDir, 'FatalErrorSettings.php'), "<?php\n$fatalErrorPassword = 'correct horse';\n");
+    const debugDir = join(pod.docrootBase, 'wikipedia.org', 'w', 'debug');
+    mkdirSync(debugDir, { recursive: true });
+    const pages = mounted(manifest('eqiad/mw-debug/pinkunicorn/manifest.yaml').objects, 'app', '/srv/mediawiki/w/debug');
+    for (const [name, text] of Object.entries(pages)) writeFileSync(join(debugDir, name), text.replaceAll('/srv/mediawiki/private', privateDir));
+  }
+
+  test('the /w/debug pages answer only with the password, not to an X-Wikimedia-Debug header', async () => {
+    installDebugPages();
+    const page = '/w/debug/env.php?value=MCROUTER_SERVER';
+    const refused = [
+      await pod.get(pod.appPort, page, 'en.wikipedia.org', { 'X-Wikimedia-Debug': 'backend=mw-debug1001' }),
+      await pod.get(pod.appPort, `${page}&password=wrong`, 'en.wikipedia.org'),
+      await pod.get(pod.appPort, `${page}&password=`, 'en.wikipedia.org'),
+    ];
+    for (const res of refused) expect(res).toEqual({ status: 403, body: 'Invalid password' });
+    const allowed = await pod.get(pod.appPort, `${page}&password=correct%20horse`, 'en.wikipedia.org');
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toContain(`"${appEnv.MCROUTER_SERVER}"`);
+  });
 
   test('the rendered pod mounts ten sites, the early config and envvars.inc', () => {
     expect(Object.keys(sites)).toHaveLength(10);
