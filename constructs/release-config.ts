@@ -163,8 +163,8 @@ export function rsyslogConfig(release: ResolvedRelease): Record<string, string> 
 /**
  * mw-debug's /w/debug pages, as production's mw-debug values define them: each answers one named
  * value (`?value=`) and only with the password of /srv/mediawiki/private/FatalErrorSettings.php
- * (`?password=`), compared in constant time; an unset or empty password refuses. Production's unauthenticated vardump.php, which dumps
- * every server variable, is left out on purpose.
+ * (`?password=`), compared in constant time; an unset or empty password refuses. Production's
+ * unauthenticated vardump.php, which dumps every server variable, is left out on purpose.
  */
 export function debugPhpFiles(): Record<string, string> {
   const page = (show: string) => `<?php\nrequire_once __DIR__ . '/common.php';\ncheckCredentials();\n${show}\n`;
