@@ -6,6 +6,7 @@ import * as files from './release-config.js';
 export function httpdPart({ release, prefix, preStopSleepSeconds }: PodPartContext): PodPart {
   const { profile } = release;
   return {
+    drainSeconds: preStopSleepSeconds,
     volumes: [
       { name: 'httpd-sites-config', configMapFiles: files.httpdSites(release) },
       { name: 'httpd-early-config', configMapFiles: files.httpdEarlyConfig() },
