@@ -4,7 +4,7 @@
  * (a list element's `namespaceLabels`, which the Applications set as managed namespace
  * metadata). A pod that needs more than restricted (a hostPath, an added capability) in a
  * namespace that declares no level, or a lower one, is refused by Pod Security admission.
- * Clusters without an ApplicationSet in the input (a partial render) are not checked.
+ * Namespaces no ApplicationSet element names (a partial render) are not checked.
  */
 import { POD_SECURITY_LABEL, highestLevel, isPodSecurityLevel, levelRank, podSecurityNeeds } from '../config/pod-security.js';
 import { asArray, asObj, describe, formatPath, podSpecPath, podTemplates, str, type Located } from './objects.js';
@@ -18,9 +18,13 @@ interface Declared {
   readonly by: string;
 }
 
+/** Lower is stricter; no label or an unknown value counts as the strictest (it admits nothing we can rely on). */
+function strictness(enforce: string | undefined): number {
+  return enforce !== undefined && isPodSecurityLevel(enforce) ? levelRank(enforce) : -1;
+}
+
 export function podSecurityFindings(objects: readonly Located[]): Map<Located, Finding[]> {
   const declared = new Map<string, Declared>();
-  const clusters = new Set<string>();
   for (const l of objects) {
     if (l.kind !== 'ApplicationSet' || !l.apiVersion.startsWith('argoproj.io/')) continue;
     for (const generator of asArray(asObj(l.obj.spec).generators)) {
@@ -29,29 +33,28 @@ export function podSecurityFindings(objects: readonly Located[]): Map<Located, F
         const cluster = str(element.cluster);
         const namespace = str(element.namespace);
         if (!cluster || !namespace) continue;
-        clusters.add(cluster);
-        declared.set(`${cluster}\0${namespace}`, { enforce: str(asObj(element.namespaceLabels)[ENFORCE]), by: `${describe(l.ref)} (${l.ref.path})` });
+        // Several Applications label the same namespace: the strictest of their levels is the one to count on.
+        const key = `${cluster}\0${namespace}`;
+        const enforce = str(asObj(element.namespaceLabels)[ENFORCE]);
+        const before = declared.get(key);
+        if (!before || strictness(enforce) < strictness(before.enforce)) declared.set(key, { enforce, by: `${describe(l.ref)} (${l.ref.path})` });
       }
     }
   }
   const out = new Map<Located, Finding[]>();
   for (const l of objects) {
-    if (!WORKLOAD_KINDS.has(l.kind) || !clusters.has(l.cluster)) continue;
+    const ns = declared.get(`${l.cluster}\0${l.ref.namespace}`);
+    if (!WORKLOAD_KINDS.has(l.kind) || !ns) continue;
     for (const t of podTemplates(l.obj)) {
       const needs = podSecurityNeeds(t.spec);
       const needed = highestLevel(needs.map((n) => n.level));
       if (needed === 'restricted') continue;
-      const ns = declared.get(`${l.cluster}\0${l.ref.namespace}`);
-      const enforce = ns?.enforce;
+      const enforce = ns.enforce;
       const admitted = enforce !== undefined && isPodSecurityLevel(enforce) && levelRank(enforce) >= levelRank(needed);
       if (admitted) continue;
       const over = needs.filter((n) => enforce === undefined || !isPodSecurityLevel(enforce) || levelRank(n.level) > levelRank(enforce));
       const where = `namespace ${l.ref.namespace} of cluster ${l.cluster}`;
-      const declaredText = !ns
-        ? `no ApplicationSet declares ${where}`
-        : enforce === undefined
-          ? `${where} declares no ${ENFORCE} label (${ns.by})`
-          : `${where} enforces ${JSON.stringify(enforce)} (${ns.by})`;
+      const declaredText = enforce === undefined ? `${where} declares no ${ENFORCE} label (${ns.by})` : `${where} enforces ${JSON.stringify(enforce)} (${ns.by})`;
       const finding: Finding = {
         rule: 'pod-security',
         field: formatPath(podSpecPath(t)),
