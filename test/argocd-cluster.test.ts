@@ -128,3 +128,27 @@ test('docs/argocd.md tells users to apply only manifests checked here, and says 
   expect(doc).toMatch(/selfHeal/);
   expect(doc).toMatch(/preserveResourcesOnDeletion/);
 });
+
+test('what docs/argocd.md says a cluster gets is what the render holds: sync options, Pod Security levels, rollbackWindow, grace periods', () => {
+  const doc = readFileSync(join(PROJECT, 'docs/argocd.md'), 'utf8');
+  for (const appSet of applicationSets) {
+    const options = /syncOptions: \[([^\]]*)\]/.exec(appSet.spec.templatePatch as string)![1].split(/,\s*/);
+    for (const option of ['CreateNamespace=true', 'ServerSideApply=true']) {
+      expect(options).toContain(option);
+      expect(doc).toContain(option);
+    }
+    for (const element of appSet.spec.generators[0].list.elements as Obj[]) {
+      for (const [label, level] of Object.entries(element.namespaceLabels as Record<string, string>)) {
+        if (label.startsWith('pod-security.kubernetes.io/')) expect(doc).toMatch(new RegExp(`${label.replace(/[./]/g, '\\$&')}\`?[^\\n]*\\n?[^\\n]*\`${level}\``));
+      }
+    }
+  }
+  const manifest = readFileSync(join(PROJECT, 'dist/eqiad/mw-jobrunner/main/manifest.yaml'), 'utf8');
+  const rollout = parseAllDocuments(manifest).map((d) => d.toJS() as Obj).find((o) => o?.kind === 'Rollout')!;
+  expect(doc).toContain(`rollbackWindow: {revisions: ${rollout.spec.rollbackWindow.revisions}}`);
+  expect(doc).toContain(`\`revisionHistoryLimit: ${rollout.spec.revisionHistoryLimit}\``);
+  // 600 s of envoy drain plus php-fpm's 1201 s in mw-jobrunner.
+  expect(doc).toMatch(/envoy's drain \(`DRAIN_TIME_S`, 600 s\)/);
+  expect(doc).toMatch(/1201 s in mw-jobrunner/);
+  expect(rollout.spec.template.spec.terminationGracePeriodSeconds).toBe(600 + 1201);
+});
