@@ -26,7 +26,10 @@ export interface ApplicationSetRelease {
   readonly deploy: boolean;
   /** The release's directory in the deployment repository. */
   readonly path: string;
-  /** Labels Argo CD puts on the namespace it creates (managed namespace metadata). */
+  /**
+   * Labels Argo CD puts on the release's namespace (managed namespace metadata), the Pod
+   * Security admission levels (`pod-security.kubernetes.io/enforce|warn|audit`) among them.
+   */
   readonly namespaceLabels: Readonly<Record<string, string>>;
 }
 
@@ -53,6 +56,12 @@ export interface ClusterApplicationSetProps extends ChartProps {
  * and no step, so they sync only by hand. In plugin mode (a cluster's `argocdSource: plugin`) the
  * Applications render the source repository through the mw-gitops Config Management Plugin
  * instead of reading the rendered tree.
+ *
+ * `preserveResourcesOnDeletion`: an Application the ApplicationSet deletes (a release renamed or
+ * dropped from deployments.yaml) leaves its Rollout, Services and PDB running instead of
+ * cascade-deleting them. Each Application creates its namespace and sets the namespace's labels
+ * (`managedNamespaceMetadata`); server-side apply lets it set them on a namespace that exists
+ * already.
  */
 export class ClusterApplicationSet extends Chart {
   readonly apiObject: ApplicationSet;
@@ -81,6 +90,7 @@ export class ClusterApplicationSet extends Chart {
             },
           },
         ],
+        syncPolicy: { preserveResourcesOnDeletion: true },
         strategy: {
           type: 'RollingSync',
           rollingSync: {
@@ -104,7 +114,7 @@ export class ClusterApplicationSet extends Chart {
         templatePatch: [
           'spec:',
           '  syncPolicy:',
-          '    syncOptions: [CreateNamespace=true, PruneLast=true, ApplyOutOfSyncOnly=true]',
+          '    syncOptions: [CreateNamespace=true, ServerSideApply=true, PruneLast=true, ApplyOutOfSyncOnly=true]',
           '    {{- if eq .deploy "true" }}',
           '    automated: {prune: true, selfHeal: true}',
           '    {{- end }}',

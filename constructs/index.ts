@@ -1,6 +1,7 @@
 export * from './canary-step.js';
 export * from './cluster-application-set.js';
 export * from './hashed-config-map.js';
+export * from './mediawiki-app-project.js';
 export * from './mediawiki-daemon-set.js';
 export * from './mediawiki-pod.js';
 export * from './mediawiki-release.js';
@@ -9,6 +10,7 @@ export * from './percent-or-count.js';
 export * from './pod-part.js';
 export * from './release-disruption-budget.js';
 export * from './release-network-policy.js';
+export * from './replica-steps.js';
 export * from './resolved-release.js';
 export * from './supervision-analysis.js';
 export * from './tls-certificate.js';

@@ -16,7 +16,7 @@ import { tlsProxy } from './pod-tls-proxy.js';
 import type { ResolvedRelease } from './resolved-release.js';
 
 /** The pod's settings where its props leave them out. */
-const DEFAULTS = { terminationGracePeriodSeconds: 10, preStopSleepSeconds: 8 } as const;
+const DEFAULTS = { preStopSleepSeconds: 8 } as const;
 
 /** The containers beside httpd and php-fpm, in the order the pod lists them (one per profile switch, and the TLS proxy every pod runs). */
 export const SIDECARS: readonly Sidecar[] = [exporters, mcrouter, tlsProxy, rsyslog];
@@ -28,8 +28,10 @@ export interface MediaWikiPodProps {
   /** The Secret cert-manager writes the TLS proxy's certificate into. */
   readonly tlsSecretName: string;
   /**
-   * Seconds between the stop signal and the kill; the preStop sleeps run inside it.
-   * @default 10
+   * Seconds between the stop signal and the kill; the preStop sleeps and drains run inside it.
+   * Never shorter than the pod needs: its longest drain plus its longest request timeout, so a
+   * request that starts just before the drain ends still finishes.
+   * @default - the longest drain plus the longest request timeout of the pod's parts
    */
   readonly terminationGracePeriodSeconds?: number;
   /**
@@ -61,15 +63,9 @@ export class MediaWikiPod extends Construct {
     super(scope, id);
     const { release, labels } = props;
     const { profile } = release;
-    this.terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds;
     this.preStopSleepSeconds = props.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
     if (!Number.isInteger(this.preStopSleepSeconds) || this.preStopSleepSeconds < 0) {
       throw new Error(`'preStopSleepSeconds' (${this.preStopSleepSeconds}) must be a whole number of seconds, 0 or more`);
-    }
-    if (!Number.isInteger(this.terminationGracePeriodSeconds) || this.terminationGracePeriodSeconds <= this.preStopSleepSeconds) {
-      throw new Error(
-        `'terminationGracePeriodSeconds' (${this.terminationGracePeriodSeconds}) must be a whole number of seconds greater than 'preStopSleepSeconds' (${this.preStopSleepSeconds})`,
-      );
     }
     const context: PodPartContext = {
       release,
@@ -88,6 +84,16 @@ export class MediaWikiPod extends Construct {
       ...sidecars.map((s) => ({ part: s.build(context), alwaysOn: s.profileSwitch === undefined })),
     ];
     const parts = composed.map((c) => c.part);
+
+    const longestDrain = Math.max(0, ...parts.map((p) => p.drainSeconds ?? 0));
+    const longestRequest = Math.max(0, ...parts.map((p) => p.requestTimeoutSeconds ?? 0));
+    const neededGrace = Math.max(1, longestDrain + longestRequest);
+    this.terminationGracePeriodSeconds = props.terminationGracePeriodSeconds ?? neededGrace;
+    if (!Number.isInteger(this.terminationGracePeriodSeconds) || this.terminationGracePeriodSeconds < neededGrace) {
+      throw new Error(
+        `'terminationGracePeriodSeconds' (${this.terminationGracePeriodSeconds}) must be a whole number of seconds, at least the pod's longest drain (${longestDrain}) plus its longest request timeout (${longestRequest}): ${neededGrace}`,
+      );
+    }
 
     const containers = parts.flatMap((p) => p.containers ?? []).map((c): IContainer => ({ ...c }));
     for (const { into, mount } of parts.flatMap((p) => p.mounts ?? [])) {

@@ -8,6 +8,7 @@ import { MediaWikiRollout } from './mediawiki-rollout.js';
 import { PercentOrCount } from './percent-or-count.js';
 import { ReleaseDisruptionBudget } from './release-disruption-budget.js';
 import { ReleaseNetworkPolicy } from './release-network-policy.js';
+import { stepsForReplicas } from './replica-steps.js';
 import { POD_HASH_ARG, SupervisionAnalysis } from './supervision-analysis.js';
 import { TlsCertificate } from './tls-certificate.js';
 import { NodePortService } from './tls-service.js';
@@ -49,9 +50,12 @@ export class MediaWikiRelease extends Chart {
             logstashUrl: release.cluster.logstashUrl,
             commandsImage: `${release.registry}/${release.platform.images.checks}`,
             commandsResources: profile.resources.exporter,
+            otherReleasePorts: Object.entries(profile.ports)
+              .filter(([name]) => name !== spec.release)
+              .flatMap(([, p]) => [p.tls, ...(p.http === undefined ? [] : [p.http])]),
           })
         : undefined;
-      const steps = profile.steps[spec.stage].flatMap((step): CanaryStep[] => {
+      const steps = stepsForReplicas(profile.steps[spec.stage], release.replicas ?? 0).flatMap((step): CanaryStep[] => {
         if ('setWeight' in step) return [CanaryStep.setWeight(step.setWeight)];
         if ('pause' in step) return [CanaryStep.pause(step.pause)];
         // Where the stage has no supervision checks, its analysis steps fall away.
@@ -68,7 +72,9 @@ export class MediaWikiRelease extends Chart {
         maxUnavailable: PercentOrCount.parse(profile.maxUnavailable),
       });
       if ((release.replicas ?? 0) > 1) {
-        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: PercentOrCount.parse(profile.maxUnavailable) });
+        // A budget of 0 would block every node drain: a drain may always take one pod.
+        const unavailable = PercentOrCount.parse(profile.maxUnavailable);
+        new ReleaseDisruptionBudget(this, 'DisruptionBudget', { name: prefix, labels, selector, maxUnavailable: unavailable.isZero ? PercentOrCount.count(1) : unavailable });
       }
     }
 

@@ -34,10 +34,12 @@ export interface MediaWikiRolloutProps {
    */
   readonly progressDeadlineAbort?: boolean;
   /**
-   * Seconds an aborted canary's pods stay before they are scaled down.
-   * @default 0 (at once)
+   * Recent revisions a rollback goes straight back to, skipping the canary steps and analysis
+   * (Argo Rollouts' `rollbackWindow`): a revert to what was fully promoted moments ago is
+   * immediate instead of replaying every pause.
+   * @default 3
    */
-  readonly abortScaleDownDelaySeconds?: number;
+  readonly rollbackWindowRevisions?: number;
   /**
    * Old ReplicaSets kept for rollbacks.
    * @default 5
@@ -58,11 +60,18 @@ export class MediaWikiRollout extends Construct {
     const maxSurge = props.maxSurge ?? PercentOrCount.percent(25);
     const maxUnavailable = props.maxUnavailable ?? PercentOrCount.percent(25);
     if (maxSurge.isZero && maxUnavailable.isZero) throw new Error("'maxSurge' and 'maxUnavailable' cannot be both zero");
+    const revisionHistoryLimit = props.revisionHistoryLimit ?? 5;
+    const rollbackWindowRevisions = props.rollbackWindowRevisions ?? 3;
+    if (!Number.isInteger(rollbackWindowRevisions) || rollbackWindowRevisions < 1 || rollbackWindowRevisions > revisionHistoryLimit) {
+      // A revision outside the kept history has no ReplicaSet left to go back to.
+      throw new Error(`'rollbackWindowRevisions' (${rollbackWindowRevisions}) must be a whole number from 1 to 'revisionHistoryLimit' (${revisionHistoryLimit})`);
+    }
     this.apiObject = new Rollout(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: {
         replicas: props.replicas,
-        revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
+        revisionHistoryLimit,
+        rollbackWindow: { revisions: rollbackWindowRevisions },
         progressDeadlineSeconds: props.progressDeadlineSeconds ?? 1200,
         progressDeadlineAbort: props.progressDeadlineAbort ?? true,
         selector: { matchLabels: { ...props.selector } },
@@ -70,7 +79,8 @@ export class MediaWikiRollout extends Construct {
           canary: {
             maxSurge: intOrString(maxSurge, RolloutSpecStrategyCanaryMaxSurge),
             maxUnavailable: intOrString(maxUnavailable, RolloutSpecStrategyCanaryMaxUnavailable),
-            abortScaleDownDelaySeconds: props.abortScaleDownDelaySeconds ?? 0,
+            // No abortScaleDownDelaySeconds: without trafficRouting Argo Rollouts ignores it and
+            // scales an aborted canary away at once.
             steps: props.steps.map((s) => s._toKube()),
           },
         },

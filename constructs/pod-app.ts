@@ -36,6 +36,9 @@ export function appPart({ release, prefix, preStopSleepSeconds }: PodPartContext
   const slowlog = php.slowlogTimeout > 0;
   const socketProbe = { exec: { command: ['/usr/bin/test', '-S', files.FPM_SOCKET] } };
   return {
+    drainSeconds: preStopSleepSeconds,
+    // php-fpm kills a request at request_terminate_timeout (max_execution_time counts CPU time only).
+    requestTimeoutSeconds: php.timeout,
     volumes: [
       { name: 'wikimedia-cluster-config', configMapFiles: files.wikimediaCluster(release) },
       { name: 'mail-config', configMapFiles: files.mailConfig(release) },

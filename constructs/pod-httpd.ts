@@ -7,6 +7,7 @@ export function httpdPart({ release, prefix, preStopSleepSeconds }: PodPartConte
   const { profile } = release;
   const sites = files.httpdSites(release);
   return {
+    drainSeconds: preStopSleepSeconds,
     volumes: [
       { name: 'httpd-sites-config', configMapFiles: sites },
       { name: 'httpd-early-config', configMapFiles: files.httpdEarlyConfig() },

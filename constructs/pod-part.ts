@@ -54,6 +54,16 @@ export interface PodPart {
    * @default - none
    */
   readonly policyExceptions?: readonly PolicyExceptionEntry[];
+  /**
+   * Seconds its containers keep serving after the stop signal (a preStop sleep, envoy's drain).
+   * @default 0
+   */
+  readonly drainSeconds?: number;
+  /**
+   * The longest a request may run in its containers before they cut it (php-fpm's request_terminate_timeout).
+   * @default 0 (it serves no requests of its own)
+   */
+  readonly requestTimeoutSeconds?: number;
 }
 
 /** What every part is built from. */

@@ -8,6 +8,7 @@ export const ENVOY_DRAIN_SECONDS = 600;
 /** Envoy terminates TLS on the release's port and forwards to httpd; every pod runs it. */
 export const tlsProxy: Sidecar = {
   build: ({ release, prefix, tlsSecretName }) => ({
+    drainSeconds: ENVOY_DRAIN_SECONDS,
     volumes: [
       { name: 'envoy-config', configMapFiles: files.envoyConfig(release) },
       { name: 'tls-certs', source: { secret: { secretName: tlsSecretName } } },

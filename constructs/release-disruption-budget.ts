@@ -8,7 +8,7 @@ export interface ReleaseDisruptionBudgetProps {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly selector: Readonly<Record<string, string>>;
-  /** How many pods a drain may take at once, e.g. 6% (today's rolling-update unavailability). */
+  /** How many pods a drain may take at once, e.g. 6% (today's rolling-update unavailability); never 0. */
   readonly maxUnavailable: PercentOrCount;
 }
 
@@ -18,6 +18,9 @@ export class ReleaseDisruptionBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: ReleaseDisruptionBudgetProps) {
     super(scope, id);
+    if (props.maxUnavailable.isZero) {
+      throw new Error(`'maxUnavailable' (${props.maxUnavailable.toKube()}) must let a node drain evict at least one pod`);
+    }
     this.apiObject = kubeObject<IPodDisruptionBudget>(this, 'Resource', {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',

@@ -18,6 +18,13 @@ export interface SupervisionAnalysisProps {
   /** Image that runs `commands` checks (httpbb and friends). */
   readonly commandsImage: string;
   readonly commandsResources: Resources;
+  /**
+   * Ports of the namespace's other releases: a `commands` line that probes one of them
+   * (`--https_port=4453`, `host:4453`) checks another release and is left out of this one's
+   * analysis, so two test servers rolling at once each check only themselves.
+   * @default - none: every command runs
+   */
+  readonly otherReleasePorts?: readonly number[];
 }
 
 /** The argument carrying the pod-template hash of the new pods. */
@@ -38,15 +45,21 @@ export class SupervisionAnalysis extends Construct {
     this.name = props.name;
     const metrics: AnalysisTemplateSpecMetrics[] = [];
     const jobs: { index: number; commands: readonly string[] }[] = [];
+    const others = new Set(props.otherReleasePorts ?? []);
     props.checks.forEach((check, i) => {
       if (check.kind === 'logstash') {
         metrics.push(logstashMetric(`logstash-errors-${i}`, props, check.threshold));
       } else {
-        jobs.push({ index: metrics.length, commands: check.commands });
+        const own = check.commands.filter((command) => !portsProbed(command).some((port) => others.has(port)));
+        if (own.length === 0) return;
+        jobs.push({ index: metrics.length, commands: own });
         // The job spec is patched in below (core Kubernetes types, like the pod).
         metrics.push({ name: `commands-${i}`, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0), provider: {} });
       }
     });
+    if (metrics.length === 0) {
+      throw new Error(`supervision analysis ${props.name}: every check probes another release's port (${[...others].join(', ')}), so none is left for this release`);
+    }
     this.apiObject = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: props.name, labels: { ...props.labels } },
       spec: { args: [{ name: POD_HASH_ARG }], metrics },
@@ -55,6 +68,11 @@ export class SupervisionAnalysis extends Construct {
       setRawJson(this.apiObject, ['spec', 'metrics', job.index, 'provider', 'job'], commandsJob(props, job.commands));
     }
   }
+}
+
+/** The ports a command line names: `--https_port=N`, `--port N`, `host:N`. */
+function portsProbed(command: string): number[] {
+  return [...command.matchAll(/(?:_port[= ]|--port[= ]|[\w\]]:)(\d{1,5})\b/g)].map((m) => Number(m[1]));
 }
 
 function logstashMetric(name: string, props: SupervisionAnalysisProps, threshold: number): AnalysisTemplateSpecMetrics {

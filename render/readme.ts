@@ -10,7 +10,7 @@ export function renderReadme(index: ReleasesIndex, deploymentsFile: string, imag
     '',
     'Each `<cluster>/<namespace>/<release>/manifest.yaml` holds every object of one release. Argo CD syncs',
     'them through `argocd/<cluster>/applicationset.yaml`, one Application per release, stage by stage:',
-    `${index.stages.join(' → ')}.`,
+    `${index.stages.join(' → ')}. The Applications belong to the project in \`argocd/appproject.yaml\`.`,
     '',
   ];
   for (const cluster of index.clusters) {

@@ -1,12 +1,16 @@
 /**
  * Pure: configuration in, the deployment repository's tree out. Every release becomes one cdk8s
  * chart whose objects are serialized to `<cluster>/<namespace>/<release>/manifest.yaml`; every
- * cluster gets an ApplicationSet; releases.json and README.md index it all.
+ * cluster gets an ApplicationSet, whose Applications label each namespace with the lowest Pod
+ * Security level its pods pass; one AppProject admits them all; releases.json and README.md
+ * index it all.
  */
 import { App, type Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { STAGES, type ReleaseSpec } from '../config/model.js';
+import { lowestAdmittingLevel, podSecurityLabels } from '../config/pod-security.js';
 import { ClusterApplicationSet } from '../constructs/cluster-application-set.js';
+import { MediaWikiAppProject, type GroupKind } from '../constructs/mediawiki-app-project.js';
 import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import type { ProjectInputs } from './inputs.js';
 import { renderReadme } from './readme.js';
@@ -56,6 +60,8 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
   const app = () => new App({ outdir: '.' });
   const files: RenderedFile[] = [];
   const entries: [string, string][] = [];
+  /** The pod specs of each `<cluster>\0<namespace>`, for its Pod Security level. */
+  const podSpecs = new Map<string, unknown[]>();
   for (const release of managed) {
     if (options.only && !options.only(release.spec)) continue;
     const { cluster, namespace, release: name } = release.spec;
@@ -64,6 +70,8 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     const objects = chartObjects(chart);
     files.push({ path, objects });
     entries.push([path, manifestText(objects)]);
+    const key = `${cluster}\0${namespace}`;
+    podSpecs.set(key, [...(podSpecs.get(key) ?? []), ...objects.flatMap(workloadPodSpec)]);
   }
   for (const cluster of options.only ? [] : inputs.clusters) {
     const releases = managed.filter((r) => r.spec.cluster === cluster.name);
@@ -77,13 +85,26 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
         stage: r.spec.stage,
         deploy: r.spec.deploy,
         path: `${cluster.name}/${r.spec.namespace}/${r.spec.release}`,
-        namespaceLabels: r.profile.namespaceLabels,
+        namespaceLabels: { ...r.profile.namespaceLabels, ...podSecurityLabels(lowestAdmittingLevel(podSpecs.get(`${cluster.name}\0${r.spec.namespace}`) ?? [])) },
       })),
     });
     const path = `argocd/${cluster.name}/applicationset.yaml`;
     const objects = chartObjects(chart);
     files.push({ path, objects });
     entries.push([path, manifestText(objects)]);
+  }
+  if (!options.only && managed.length) {
+    const { argocd } = inputs.platform;
+    const project = new MediaWikiAppProject(app(), 'argocd-project', {
+      name: argocd.project,
+      argocdNamespace: argocd.namespace,
+      sourceRepos: inputs.clusters.map((c) => ((c.argocdSource ?? 'rendered') === 'plugin' && argocd.plugin ? argocd.plugin.repoURL : argocd.repoURL)),
+      destinations: managed.map((r) => ({ name: r.cluster.argocdDestination, namespace: r.spec.namespace })),
+      namespacedKinds: files.flatMap((f) => (f.path.startsWith('argocd/') ? [] : f.objects.map(groupKind))),
+    });
+    const objects = chartObjects(project);
+    files.push({ path: 'argocd/appproject.yaml', objects });
+    entries.push(['argocd/appproject.yaml', manifestText(objects)]);
   }
 
   const index: ReleasesIndex = {
@@ -104,6 +125,18 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     ? [`skipped ${index.unmanaged.length} namespace${index.unmanaged.length > 1 ? 's' : ''} without a service profile (listed as unmanaged in README.md): ${index.unmanaged.map((u) => u.namespace).join(', ')}`]
     : [];
   return { tree: sortedTree(entries), index, files, warnings };
+}
+
+function groupKind(object: KubeObject): GroupKind {
+  const apiVersion = String(object.apiVersion);
+  return { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', kind: String(object.kind) };
+}
+
+/** The pod spec of a Rollout or DaemonSet. */
+function workloadPodSpec(object: KubeObject): unknown[] {
+  if (object.kind !== 'Rollout' && object.kind !== 'DaemonSet') return [];
+  const spec = object.spec as { template?: { spec?: unknown } } | undefined;
+  return spec?.template?.spec ? [spec.template.spec] : [];
 }
 
 function chartObjects(chart: Chart): KubeObject[] {

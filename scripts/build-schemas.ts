@@ -35,6 +35,7 @@ export const CRD_FILES = [
   'argo-rollouts-cluster-analysis-template-crd.yaml',
   'argo-cd-application-crd.yaml',
   'argo-cd-applicationset-crd.yaml',
+  'argo-cd-appproject-crd.yaml',
 ] as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

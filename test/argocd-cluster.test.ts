@@ -1,8 +1,9 @@
 /**
- * What docs/argocd.md tells a cluster to apply (argocd/cluster/*.yaml) is valid for the program
- * that reads it, and fits the committed render: the ConfigMap against kubernetes-models' schema,
- * the AppProject against Argo CD's own CRD (schemas/crds/argo-cd-appproject-crd.yaml, byte for
- * byte argoproj/argo-cd manifests/crds/appproject-crd.yaml at 37ee0097c), and both against what
+ * What docs/argocd.md tells a cluster to apply is valid for the program that reads it, and fits
+ * the committed render: argocd/cluster/argocd-cmd-params-cm.yaml against kubernetes-models'
+ * schema, the rendered dist/argocd/appproject.yaml against Argo CD's own CRD
+ * (schemas/crds/argo-cd-appproject-crd.yaml, byte for byte argoproj/argo-cd
+ * manifests/crds/appproject-crd.yaml at 37ee0097c), and both against what
  * dist/argocd/<cluster>/applicationset.yaml and the manifests ask of them.
  */
 import { createHash } from 'node:crypto';
@@ -25,13 +26,18 @@ const shipped = readdirSync(CLUSTER_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort()
   .map((file) => ({ file: `argocd/cluster/${file}`, object: read(join(CLUSTER_DIR, file)) }));
+const PROJECT_FILE = 'dist/argocd/appproject.yaml';
+/** Every object docs/argocd.md has a cluster apply once: the shipped ConfigMap and the rendered AppProject. */
+const applied = [...shipped, { file: PROJECT_FILE, object: read(join(PROJECT, PROJECT_FILE)) }];
 const ofKind = (kind: string): Obj => {
-  const found = shipped.filter((s) => s.object.kind === kind);
+  const found = applied.filter((s) => s.object.kind === kind);
   expect(found).toHaveLength(1);
   return found[0].object;
 };
 
-const applicationSets: Obj[] = readdirSync(join(PROJECT, 'dist/argocd')).map((cluster) => read(join(PROJECT, 'dist/argocd', cluster, 'applicationset.yaml')));
+const applicationSets: Obj[] = readdirSync(join(PROJECT, 'dist/argocd'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((cluster) => read(join(PROJECT, 'dist/argocd', cluster.name, 'applicationset.yaml')));
 
 function validateAppProject(object: Obj): string[] {
   const crd = read(CRD_FILE);
@@ -54,8 +60,8 @@ test('the copied AppProject CRD is the upstream file, byte for byte', () => {
   expect(createHash('sha256').update(readFileSync(CRD_FILE)).digest('hex')).toBe(CRD_SHA256);
 });
 
-test('every manifest under argocd/cluster/ validates against its schema', () => {
-  expect(shipped.map((s) => s.object.kind).sort()).toEqual(['AppProject', 'ConfigMap']);
+test('every manifest a cluster applies once validates against its schema', () => {
+  expect(shipped.map((s) => s.object.kind)).toEqual(['ConfigMap']);
   expect(() => new ConfigMap(ofKind('ConfigMap') as ConstructorParameters<typeof ConfigMap>[0]).validate()).not.toThrow();
   expect(validateAppProject(ofKind('AppProject'))).toEqual([]);
 });
@@ -73,12 +79,13 @@ test('the ConfigMap turns progressive syncs on, in the Argo CD namespace', () =>
   expect(configMap.data['applicationsetcontroller.enable.progressive.syncs']).toBe('true');
 });
 
-test('every rendered ApplicationSet asks for progressive syncs and for this AppProject, which admits all it generates', () => {
+test('every rendered ApplicationSet asks for progressive syncs, keeps resources when an Application goes, and asks for this AppProject, which admits all it generates', () => {
   const project = ofKind('AppProject');
   expect(applicationSets.length).toBeGreaterThan(0);
   for (const appSet of applicationSets) {
     const name = appSet.metadata.name as string;
     expect({ name, strategy: appSet.spec.strategy.type }).toEqual({ name, strategy: 'RollingSync' });
+    expect({ name, preserve: appSet.spec.syncPolicy?.preserveResourcesOnDeletion }).toEqual({ name, preserve: true });
     expect({ name, namespace: appSet.metadata.namespace }).toEqual({ name, namespace: project.metadata.namespace });
     const template = appSet.spec.template.spec as Obj;
     expect({ name, project: template.project }).toEqual({ name, project: project.metadata.name });
@@ -86,6 +93,7 @@ test('every rendered ApplicationSet asks for progressive syncs and for this AppP
     const destinations = (project.spec.destinations as Obj[]).filter((d) => d.name === template.destination.name);
     for (const element of appSet.spec.generators[0].list.elements as Obj[]) {
       const admitted = destinations.some((d) => globMatches(d.namespace as string, element.namespace as string));
+      expect(element.namespaceLabels).toMatchObject({ 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' });
       expect({ name, destination: template.destination.name, namespace: element.namespace, admitted }).toMatchObject({ admitted: true });
     }
   }
@@ -114,7 +122,33 @@ test('docs/argocd.md tells users to apply only manifests checked here, and says 
   const doc = readFileSync(join(PROJECT, 'docs/argocd.md'), 'utf8');
   const mentioned = [...new Set(doc.match(/argocd\/cluster\/[\w.-]+\.yaml/g) ?? [])].sort();
   expect(mentioned).toEqual(shipped.map((s) => s.file));
+  // The AppProject is applied from the deployment repository, where it sits as in dist/.
+  expect(doc).toContain(`kubectl apply -f ${PROJECT_FILE.replace(/^dist\//, '')}`);
   expect(doc).toContain('applicationsetcontroller.enable.progressive.syncs: "true"');
   expect(doc).toMatch(/selfHeal/);
   expect(doc).toMatch(/preserveResourcesOnDeletion/);
+});
+
+test('what docs/argocd.md says a cluster gets is what the render holds: sync options, Pod Security levels, rollbackWindow, grace periods', () => {
+  const doc = readFileSync(join(PROJECT, 'docs/argocd.md'), 'utf8');
+  for (const appSet of applicationSets) {
+    const options = /syncOptions: \[([^\]]*)\]/.exec(appSet.spec.templatePatch as string)![1].split(/,\s*/);
+    for (const option of ['CreateNamespace=true', 'ServerSideApply=true']) {
+      expect(options).toContain(option);
+      expect(doc).toContain(option);
+    }
+    for (const element of appSet.spec.generators[0].list.elements as Obj[]) {
+      for (const [label, level] of Object.entries(element.namespaceLabels as Record<string, string>)) {
+        if (label.startsWith('pod-security.kubernetes.io/')) expect(doc).toMatch(new RegExp(`${label.replace(/[./]/g, '\\$&')}\`?[^\\n]*\\n?[^\\n]*\`${level}\``));
+      }
+    }
+  }
+  const manifest = readFileSync(join(PROJECT, 'dist/eqiad/mw-jobrunner/main/manifest.yaml'), 'utf8');
+  const rollout = parseAllDocuments(manifest).map((d) => d.toJS() as Obj).find((o) => o?.kind === 'Rollout')!;
+  expect(doc).toContain(`rollbackWindow: {revisions: ${rollout.spec.rollbackWindow.revisions}}`);
+  expect(doc).toContain(`\`revisionHistoryLimit: ${rollout.spec.revisionHistoryLimit}\``);
+  // 600 s of envoy drain plus php-fpm's 1201 s in mw-jobrunner.
+  expect(doc).toMatch(/envoy's drain \(`DRAIN_TIME_S`, 600 s\)/);
+  expect(doc).toMatch(/1201 s in mw-jobrunner/);
+  expect(rollout.spec.template.spec.terminationGracePeriodSeconds).toBe(600 + 1201);
 });

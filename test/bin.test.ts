@@ -37,9 +37,9 @@ test('--version prints the version in package.json, from the bundle and from the
 
 test('an edited construct takes effect at once, without a rebuild', () => {
   const pod = join(checkout, 'constructs/mediawiki-pod.ts');
-  writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
+  writeFileSync(pod, readFileSync(pod, 'utf8').replace('preStopSleepSeconds: 8', 'preStopSleepSeconds: 11'));
   synth(join(checkout, 'edited'));
-  expect(readFileSync(join(checkout, 'edited/eqiad/mw-web/main/manifest.yaml'), 'utf8')).toContain('terminationGracePeriodSeconds: 11');
+  expect(readFileSync(join(checkout, 'edited/eqiad/mw-web/main/manifest.yaml'), 'utf8')).toMatch(/- \/bin\/sleep\n\s+- "11"/);
 });
 
 test('a fresh bundle is what runs; a newer source file rebuilds it before the run', () => {
@@ -51,7 +51,7 @@ test('a fresh bundle is what runs; a newer source file rebuilds it before the ru
     const run = () => spawnSync(process.execPath, ['bin/mw-gitops.js', 'synth', '--out', out], { cwd: checkout });
     expect(run().status).toBe(42);
     const pod = join(checkout, 'constructs/mediawiki-pod.ts');
-    writeFileSync(pod, readFileSync(pod, 'utf8').replace('terminationGracePeriodSeconds: 10', 'terminationGracePeriodSeconds: 11'));
+    writeFileSync(pod, readFileSync(pod, 'utf8').replace('preStopSleepSeconds: 8', 'preStopSleepSeconds: 11'));
     expect(run().status).toBe(0);
     expect(readFileSync(bundle, 'utf8')).toMatch(/^import '\.\/b-[^']+\/index\.mjs';\n$/);
   } finally {

@@ -150,7 +150,7 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   test('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', () => {
     const run = withEdited(
       'constructs/mediawiki-pod.ts',
-      (text) => text.replace(/terminationGracePeriodSeconds: /, 'terminationGracePeriodSeconds: ( , '),
+      (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '),
       () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
@@ -158,16 +158,17 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
 
   test('it renders the revision: an edited construct changes the output, and its stray console.log stays off stdout', () => {
     const original = dist('eqiad/mw-web/main/manifest.yaml');
-    const current = /terminationGracePeriodSeconds: (\d+)/.exec(original);
+    const sleep = /- \/bin\/sleep\n(\s+)- "(\d+)"/g;
+    const current = sleep.exec(original);
     expect(current).not.toBeNull();
-    const next = Number(current![1]) + 7;
+    const next = Number(current![2]) + 7;
     const run = withEdited(
       'constructs/mediawiki-pod.ts',
-      (text) => `console.log('debugging a construct');\n${text.replace(/terminationGracePeriodSeconds: \d+/, `terminationGracePeriodSeconds: ${next}`)}`,
+      (text) => `console.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
       () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expect(run.status).toBe(0);
-    expect(run.stdout.toString('utf8')).toBe(original.replace(/terminationGracePeriodSeconds: \d+/, `terminationGracePeriodSeconds: ${next}`));
+    expect(run.stdout.toString('utf8')).toBe(original.replace(sleep, (_, indent: string) => `- /bin/sleep\n${indent}- "${next}"`));
     expect(run.stderr).toContain('debugging a construct');
   });
 
@@ -217,7 +218,7 @@ describe('the plugin image (what argocd/Containerfile copies) rendering a checko
       expect(help.stdout.toString('utf8')).toMatch(/\bgenerate\b/);
       // The image's constructs differ from the checkout's: the checkout's must win.
       const pod = join(image, 'constructs', 'mediawiki-pod.ts');
-      writeFileSync(pod, readFileSync(pod, 'utf8').replace(/terminationGracePeriodSeconds: \d+/, 'terminationGracePeriodSeconds: 999'));
+      writeFileSync(pod, readFileSync(pod, 'utf8').replace(/preStopSleepSeconds: \d+/, 'preStopSleepSeconds: 99'));
       const run = runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command);
       expect(run.status).toBe(0);
       expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));

@@ -68,7 +68,7 @@ describe('mw-debug', () => {
     expect(ports('next')).toEqual([4453, 8453]);
   });
 
-  test('deploys at once, with no intermediate weights, then runs the testservers commands as a Job metric', () => {
+  test('deploys at once, with no intermediate weights, then runs the testservers commands that probe its own port as a Job metric', () => {
     const path = 'eqiad/mw-debug/pinkunicorn/manifest.yaml';
     const steps = one(path, 'Rollout').spec.strategy.canary.steps;
     expect(steps.filter((s: any) => 'setWeight' in s && s.setWeight < 100)).toEqual([]);
@@ -78,8 +78,12 @@ describe('mw-debug', () => {
     const job = template.spec.metrics[0].provider.job;
     const command = job.spec.template.spec.containers[0].command;
     expect(command.slice(0, 2)).toEqual(['/bin/sh', '-ec']);
+    // pinkunicorn and next roll at once: each checks its own port only.
     expect(command[2]).toContain('--https_port=4444');
-    expect(command[2]).toContain('--https_port=4453');
+    expect(command[2]).not.toContain('--https_port=4453');
+    const nextCommand = one('eqiad/mw-debug/next/manifest.yaml', 'AnalysisTemplate').spec.metrics[0].provider.job.spec.template.spec.containers[0].command[2];
+    expect(nextCommand).toContain('--https_port=4453');
+    expect(nextCommand).not.toContain('--https_port=4444');
     expect(template.spec.metrics[0].failureLimit).toBe(0);
   });
 

@@ -46,7 +46,7 @@ test('the good tree validates clean, and the pass says what it checked', () => {
   expect(result.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
   // No schema for cert-manager at hand: named, never silently passed.
   expect(result.unvalidatedKinds).toEqual(['cert-manager.io/v1 Certificate']);
-  expect(formatReport(result)).toMatch(/^Checked 15 objects against 20 rules: no violations\.\nNot schema-validated \(no schema at hand\): cert-manager\.io\/v1 Certificate\.\n$/);
+  expect(formatReport(result)).toMatch(/^Checked 15 objects against 23 rules: no violations\.\nNot schema-validated \(no schema at hand\): cert-manager\.io\/v1 Certificate\.\n$/);
 });
 
 /** [rule, edit, expected violation (subset), message pattern] */
@@ -109,6 +109,33 @@ const cases: [string, (t: Any[]) => void, Partial<ReturnType<typeof brief>>, Reg
   ['ref-app-path', (t) => (t[2].objects[0].spec.generators[0].list.elements[1].release = 'canary'), { kind: 'ApplicationSet', field: 'spec.generators[0].list.elements[1]' }, /makes spec\.template\.spec\.source\.path "eqiad\/mw-web\/canary", which is not in the rendered tree/],
   ['ref-app-path', (t) => delete t[2].objects[0].spec.generators[0].list.elements[0].namespace, {}, /has no "namespace" for spec\.template\.spec\.source\.path/],
   [
+    'grace-period',
+    (t) => {
+      appContainer(t).env = [{ name: 'FPM__request_terminate_timeout', value: '201' }];
+      httpdContainer(t).lifecycle = { preStop: { exec: { command: ['/bin/sleep', '8'] } } };
+      main(t, 'Rollout').spec.template.spec.terminationGracePeriodSeconds = 208;
+    },
+    { kind: 'Rollout', field: 'spec.template.spec.terminationGracePeriodSeconds' },
+    /terminationGracePeriodSeconds 208 is shorter than the longest drain plus the longest request, 209 s: container "mediawiki-main-httpd" sleeps 8 s in preStop, then container "mediawiki-main-app" lets a request run 201 s/,
+  ],
+  ['grace-period', (t) => (appContainer(t).env = [{ name: 'DRAIN_TIME_S', value: '45' }]), { field: 'spec.template.spec.terminationGracePeriodSeconds' }, /terminationGracePeriodSeconds 30 \(the default\) is shorter than .* 45 s: container "mediawiki-main-app" drains for 45 s \(DRAIN_TIME_S\)$/],
+  ['disruption-budget', (t) => (main(t, 'PodDisruptionBudget').spec.maxUnavailable = 0), { kind: 'PodDisruptionBudget', field: 'spec.maxUnavailable' }, /maxUnavailable 0 lets no node drain evict a pod/],
+  [
+    'pod-security',
+    (t) => (t[2].objects[0].spec.generators[0].list.elements[0].namespaceLabels = { 'pod-security.kubernetes.io/enforce': 'baseline' }),
+    { kind: 'Rollout', name: 'mediawiki-main', field: 'spec.template.spec' },
+    /its pods need Pod Security level privileged \(hostPath volume "geoip" \(\/usr\/share\/GeoIP\)\), but namespace mw-web of cluster eqiad enforces "baseline" \(ApplicationSet argocd\/mediawiki-eqiad/,
+  ],
+  [
+    'pod-security',
+    (t) => {
+      for (const e of t[2].objects[0].spec.generators[0].list.elements) delete e.namespaceLabels;
+      appContainer(t).securityContext.capabilities.add = ['SYS_PTRACE'];
+    },
+    {},
+    /need Pod Security level privileged \(hostPath volume "geoip" \(\/usr\/share\/GeoIP\); container "mediawiki-main-app" adds capability SYS_PTRACE\), but namespace mw-web of cluster eqiad declares no pod-security\.kubernetes\.io\/enforce label/,
+  ],
+  [
     'ref-app-path',
     (t) =>
       t[2].objects.push({
@@ -153,7 +180,7 @@ test('all violations are listed, not only the first, grouped per object in the r
   ]);
   expect(formatReport(result)).toBe(
     [
-      'Checked 15 objects against 20 rules: 5 violations in 3 objects.',
+      'Checked 15 objects against 23 rules: 5 violations in 3 objects.',
       'Not schema-validated (no schema at hand): cert-manager.io/v1 Certificate.',
       '',
       `${MAIN}: Rollout mw-web/mediawiki-main`,

@@ -5,6 +5,7 @@
  */
 import { parseImageRef } from '../config/image-ref.js';
 import { asArray, asObj, containersOf, formatPath, podSpecPath, podTemplates, str, type ContainerAt, type Obj, type PathPart, type PodTemplate } from './objects.js';
+import { gracePeriodFindings } from './grace-period.js';
 import type { HostPathAllowance } from './types.js';
 
 export interface Finding {
@@ -41,10 +42,21 @@ export function policyFindings(obj: Obj, ctx: PolicyContext): Finding[] {
       out.push(...security(c, t));
     }
     if (t.longRunning) for (const c of regular) out.push(...probes(c, t));
+    if (t.longRunning) out.push(...gracePeriodFindings(t));
     for (const c of containers) out.push(...images(c, t, ctx.registries));
     out.push(...hostPaths(t, containers, ctx));
   }
+  if (obj.kind === 'PodDisruptionBudget') out.push(...disruptionBudget(obj));
   return out;
+}
+
+/** A budget that allows no eviction blocks every node drain (kubectl drain waits forever). */
+function disruptionBudget(obj: Obj): Finding[] {
+  const spec = asObj(obj.spec);
+  const zero = (v: unknown): boolean => v === 0 || v === '0' || v === '0%';
+  if (zero(spec.maxUnavailable)) return [{ rule: 'disruption-budget', field: 'spec.maxUnavailable', message: `maxUnavailable ${JSON.stringify(spec.maxUnavailable)} lets no node drain evict a pod` }];
+  if (spec.minAvailable === '100%') return [{ rule: 'disruption-budget', field: 'spec.minAvailable', message: 'minAvailable "100%" lets no node drain evict a pod' }];
+  return [];
 }
 
 const quote = (s: string): string => JSON.stringify(s);

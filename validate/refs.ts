@@ -5,6 +5,7 @@
  */
 import { asArray, asObj, containersOf, describe, formatPath, isObj, labelsOf, podSpecPath, podTemplates, selects, str, type Located, type Obj } from './objects.js';
 import type { Finding } from './policy.js';
+import { podSecurityFindings } from './pod-security.js';
 
 const WORKLOAD_KINDS = new Set(['Rollout', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
 
@@ -155,6 +156,7 @@ export function crossObjectFindings(objects: readonly Located[], treePaths: Read
       for (const f of appPathFindings(l, treePaths)) add(l, f);
     }
   }
+  for (const [l, findings] of podSecurityFindings(objects)) for (const f of findings) add(l, f);
   return out;
 }
 

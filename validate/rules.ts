@@ -16,6 +16,8 @@ export const RULES = [
   { id: 'security-capabilities', waivable: true, doc: 'Every container drops ALL capabilities and adds none but NET_BIND_SERVICE.' },
   { id: 'security-seccomp', waivable: true, doc: 'Every container runs with seccompProfile RuntimeDefault (or Localhost), set at pod or container level.' },
   { id: 'host-path', waivable: true, doc: 'hostPath volumes only from the allow-list, in the namespaces it names, mounted read-only where it says so.' },
+  { id: 'grace-period', waivable: true, doc: 'A long-running pod\'s terminationGracePeriodSeconds is at least its longest drain (preStop sleep, envoy DRAIN_TIME_S) plus its longest request timeout (php-fpm request_terminate_timeout).' },
+  { id: 'disruption-budget', waivable: false, doc: 'A PodDisruptionBudget lets a node drain evict at least one pod (no maxUnavailable 0, no minAvailable 100%).' },
   { id: 'image-registry', waivable: true, doc: 'Every image comes from the configured registry.' },
   { id: 'image-tag', waivable: true, doc: 'Every image is pinned by a tag other than `latest` or by a digest.' },
   { id: 'node-port-unique', waivable: false, doc: 'A NodePort is used by one Service only in each cluster.' },
@@ -24,6 +26,7 @@ export const RULES = [
   { id: 'ref-analysis-template', waivable: false, doc: 'Analysis templates a Rollout uses exist in the same cluster and namespace (cluster-scoped ones in the cluster).' },
   { id: 'ref-configmap', waivable: true, doc: 'ConfigMaps a pod mounts or reads (volumes, envFrom, env) exist in the same cluster and namespace, unless optional.' },
   { id: 'ref-secret', waivable: true, doc: 'Secrets a pod mounts or reads exist in the same cluster and namespace (a cert-manager Certificate\'s secretName counts), unless optional.' },
+  { id: 'pod-security', waivable: false, doc: 'Every pod fits the Pod Security level its namespace enforces (the pod-security.kubernetes.io/enforce label the cluster\'s ApplicationSet sets): hostPath volumes and capabilities beyond baseline need privileged.' },
   { id: 'ref-app-path', waivable: false, doc: 'Applications and ApplicationSet list elements point at paths that exist in the rendered tree.' },
 ] as const satisfies readonly RuleInfo[];
 

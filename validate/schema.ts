@@ -30,6 +30,7 @@ export const CRD_KINDS: Readonly<Record<string, string>> = {
   'argoproj.io/v1alpha1 ClusterAnalysisTemplate': 'ClusterAnalysisTemplate',
   'argoproj.io/v1alpha1 Application': 'Application',
   'argoproj.io/v1alpha1 ApplicationSet': 'ApplicationSet',
+  'argoproj.io/v1alpha1 AppProject': 'AppProject',
 };
 
 const OBJECT_META = 'apimachinery/apis/meta/v1/ObjectMeta';

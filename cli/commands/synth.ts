@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .command('synth')
     .description(
       'Render every release of every cluster into the output directory: <cluster>/<namespace>/<release>/manifest.yaml, ' +
-        'argocd/<cluster>/applicationset.yaml, releases.json and README.md. The directory is replaced as a whole, ' +
+        'argocd/<cluster>/applicationset.yaml, argocd/appproject.yaml, releases.json and README.md. The directory is replaced as a whole, ' +
         'so files of removed releases disappear; bad input leaves it untouched.',
     )
     .option('--config-dir <dir>', 'the configuration directory (deployments.yaml, images.yaml and the catalogues of sites and services)', DEFAULT_CONFIG_DIR)

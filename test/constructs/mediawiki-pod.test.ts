@@ -2,6 +2,7 @@ import { Testing } from 'cdk8s';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { MediaWikiPod, SIDECARS } from '../../constructs/mediawiki-pod.js';
 import type { Sidecar } from '../../constructs/pod-part.js';
+import { ENVOY_DRAIN_SECONDS } from '../../constructs/pod-tls-proxy.js';
 import { MediaWikiRelease } from '../../constructs/mediawiki-release.js';
 import { mwWebMain } from './release.js';
 
@@ -97,19 +98,22 @@ test('every container gets the restricted security context; only the slowlog add
   expect(quiet.construct.template.metadata!.annotations).not.toHaveProperty(['mw-gitops.wikimedia.org/policy-exceptions']);
 });
 
-test('the grace period and the preStop sleep are props; the sleep must end inside the grace period', () => {
+test('the grace period covers the longest drain plus the longest request: envoy drains, then a request php-fpm may run to its timeout', () => {
   const preStop = (c: IContainer) => c.lifecycle!.preStop!.exec!.command;
   const defaults = pod().spec;
-  expect(defaults.terminationGracePeriodSeconds).toBe(10);
+  // envoy drains 600 s; php-fpm's request_terminate_timeout is 201 s in mw-web.
+  expect(defaults.terminationGracePeriodSeconds).toBe(ENVOY_DRAIN_SECONDS + 201);
   expect(defaults.containers.slice(0, 2).map(preStop)).toEqual([['/bin/sleep', '8'], ['/bin/sleep', '8']]);
+  // mw-jobrunner's requests run for up to 1201 s.
+  expect(pod({ php: { ...mwWebMain().profile.php, timeout: 1201 } }).spec.terminationGracePeriodSeconds).toBe(ENVOY_DRAIN_SECONDS + 1201);
 
   const chart = Testing.chart();
   const props = { release: mwWebMain(), labels: {}, tlsSecretName: 'certs' };
-  const custom = new MediaWikiPod(chart, 'Pod', { ...props, terminationGracePeriodSeconds: 30, preStopSleepSeconds: 20 });
-  expect(custom.template.spec!.terminationGracePeriodSeconds).toBe(30);
+  const custom = new MediaWikiPod(chart, 'Pod', { ...props, terminationGracePeriodSeconds: 3600, preStopSleepSeconds: 20 });
+  expect(custom.template.spec!.terminationGracePeriodSeconds).toBe(3600);
   expect(preStop(custom.template.spec!.containers[1])).toEqual(['/bin/sleep', '20']);
-  expect(() => new MediaWikiPod(chart, 'Bad', { ...props, terminationGracePeriodSeconds: 5 })).toThrow(
-    "'terminationGracePeriodSeconds' (5) must be a whole number of seconds greater than 'preStopSleepSeconds' (8)",
+  expect(() => new MediaWikiPod(chart, 'Bad', { ...props, terminationGracePeriodSeconds: 10 })).toThrow(
+    `'terminationGracePeriodSeconds' (10) must be a whole number of seconds, at least the pod's longest drain (${ENVOY_DRAIN_SECONDS}) plus its longest request timeout (201): ${ENVOY_DRAIN_SECONDS + 201}`,
   );
 });
 

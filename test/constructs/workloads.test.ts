@@ -20,8 +20,8 @@ test('a Rollout without settings gets the documented defaults', () => {
   const chart = Testing.chart();
   const rollout = new MediaWikiRollout(chart, 'Rollout', { ...base, replicas: 3, steps: [CanaryStep.setWeight(10)] });
   const spec = Testing.synth(chart)[0].spec;
-  expect(spec).toMatchObject({ revisionHistoryLimit: 5, progressDeadlineSeconds: 1200, progressDeadlineAbort: true });
-  expect(spec.strategy.canary).toMatchObject({ maxSurge: '25%', maxUnavailable: '25%', abortScaleDownDelaySeconds: 0, steps: [{ setWeight: 10 }] });
+  expect(spec).toMatchObject({ revisionHistoryLimit: 5, rollbackWindow: { revisions: 3 }, progressDeadlineSeconds: 1200, progressDeadlineAbort: true });
+  expect(spec.strategy.canary).toEqual({ maxSurge: '25%', maxUnavailable: '25%', steps: [{ setWeight: 10 }] });
   expect(rollout.apiObject.kind).toBe('Rollout');
 });
 
@@ -35,12 +35,15 @@ test('Rollout settings are props', () => {
     maxUnavailable: PercentOrCount.count(0),
     progressDeadlineSeconds: 600,
     progressDeadlineAbort: false,
-    abortScaleDownDelaySeconds: 30,
+    rollbackWindowRevisions: 2,
     revisionHistoryLimit: 2,
   });
   const spec = Testing.synth(chart)[0].spec;
-  expect(spec).toMatchObject({ revisionHistoryLimit: 2, progressDeadlineSeconds: 600, progressDeadlineAbort: false });
-  expect(spec.strategy.canary).toMatchObject({ maxSurge: '100%', maxUnavailable: 0, abortScaleDownDelaySeconds: 30 });
+  expect(spec).toMatchObject({ revisionHistoryLimit: 2, rollbackWindow: { revisions: 2 }, progressDeadlineSeconds: 600, progressDeadlineAbort: false });
+  expect(spec.strategy.canary).toMatchObject({ maxSurge: '100%', maxUnavailable: 0 });
+  expect(() => new MediaWikiRollout(chart, 'Window', { ...base, replicas: 3, steps: [], rollbackWindowRevisions: 6 })).toThrow(
+    "'rollbackWindowRevisions' (6) must be a whole number from 1 to 'revisionHistoryLimit' (5)",
+  );
   expect(() => new MediaWikiRollout(chart, 'Stuck', { ...base, replicas: 3, steps: [], maxSurge: PercentOrCount.count(0), maxUnavailable: PercentOrCount.percent(0) })).toThrow(
     "'maxSurge' and 'maxUnavailable' cannot be both zero",
   );

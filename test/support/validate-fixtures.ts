@@ -161,7 +161,14 @@ export function applicationSet(cluster: string, releases: { namespace: string; r
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ list: { elements: releases.map((r) => ({ cluster, namespace: r.namespace, release: r.release, stage: 'production' })) } }],
+      generators: [
+        {
+          list: {
+            // The pods mount the GeoIP hostPath: only privileged admits them.
+            elements: releases.map((r) => ({ cluster, namespace: r.namespace, release: r.release, stage: 'production', namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'privileged' } })),
+          },
+        },
+      ],
       strategy: { type: 'RollingSync', rollingSync: { steps: [{ matchExpressions: [{ key: 'stage', operator: 'In', values: ['production'] }] }] } },
       template: {
         metadata: { name: '{{.namespace}}-{{.release}}-{{.cluster}}', labels: { stage: '{{.stage}}' } },
