@@ -16,7 +16,7 @@ import { PROJECT } from './support/cli.js';
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const config = (name: string) => ({ file: `environments/${name}`, text: readFileSync(join(PROJECT, 'environments', name), 'utf8') });
-const render = renderProject(parseInputs({ deployments: config('deployments.yaml'), images: config('images.yaml') }, environments));
+const render = renderProject(parseInputs({ deployments: config('deployments.yaml'), images: config('images.yaml'), sites: config('sites.yaml') }, environments));
 const objects = (kind: string): { path: string; object: Any }[] =>
   render.files.flatMap((f) => f.objects.filter((o: KubeObject) => o.kind === kind).map((object) => ({ path: f.path, object: object as Any })));
 const env = (container: Any, name: string): string | undefined => (container.env ?? []).find((e: Any) => e.name === name)?.value;
