@@ -94,12 +94,10 @@ test('--out environments (or .git) is refused before anything is fetched or push
 });
 
 test('a token in the remote URL (userinfo or query) never reaches stdout or stderr', async () => {
-  for (const url of ['http://bot:s3cr3t-userinfo@127.0.0.1:9/src.git', 'http://127.0.0.1:9/src.git?private_token=glpat-s3cr3t-query']) {
-    repo.git(['remote', 'set-url', 'origin', url]);
-    const run = await runCli(['bump', '--flavour', 'publish-83', '--tag', TAG], { cwd: repo.src, env: repo.env });
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/cannot reach the remote origin/);
-    expect(`${run.stdout}${run.stderr}`).not.toMatch(/s3cr3t/);
-  }
+  repo.git(['remote', 'set-url', 'origin', 'http://bot:s3cr3t-userinfo@127.0.0.1:9/src.git?private_token=glpat-s3cr3t-query']);
+  const run = await runCli(['bump', '--flavour', 'publish-83', '--tag', TAG], { cwd: repo.src, env: repo.env });
+  expect(run.code).toBe(1);
+  expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(/cannot reach the remote origin: .*127\.0\.0\.1:9\/src\.git\?private_token=\*\*\*/);
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/s3cr3t/);
 });
