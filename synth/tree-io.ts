@@ -186,19 +186,32 @@ const aside = (target: string) => `.${basename(target)}.old-`;
 const staged = (target: string) => `.${basename(target)}.new-`;
 
 /**
- * Puts things right after a run that was killed: when `dir` is missing but a tree moved aside
- * by the swap is there, it goes back; leftover staging and aside trees are removed. Call only
- * while holding the output lock (writeTreeAtomically does), or when no synth can be running.
+ * Puts things right after a synth that was killed: when `dir` is missing but a tree moved aside
+ * by the swap is there, it goes back; leftover staging and aside trees are removed. Takes the
+ * output's lock (a running synth's staging tree is not a leftover); a no-op when nothing is left.
  */
 export async function recoverInterruptedSwap(dir: string): Promise<void> {
   const target = resolve(dir);
-  const parent = dirname(target);
   let names: string[];
   try {
-    names = readdirSync(parent);
+    names = readdirSync(dirname(target));
   } catch {
     return;
   }
+  if (!names.some((n) => n.startsWith(aside(target)) || n.startsWith(staged(target)))) return;
+  const lock = await acquireLock(lockFor(target));
+  try {
+    await recoverLocked(target);
+  } finally {
+    await lock.release();
+  }
+}
+
+const lockFor = (target: string) => join(dirname(target), `.${basename(target)}.mw-gitops.lock`);
+
+async function recoverLocked(target: string): Promise<void> {
+  const parent = dirname(target);
+  const names = readdirSync(parent);
   const old = names.filter((n) => n.startsWith(aside(target)));
   const fresh = names.filter((n) => n.startsWith(staged(target)));
   if (!existsSync(target) && old.length > 0) {
@@ -220,9 +233,9 @@ export async function recoverInterruptedSwap(dir: string): Promise<void> {
 export async function writeTreeAtomically(dir: string, tree: RenderedTree, options: WriteTreeOptions = {}): Promise<boolean> {
   const target = resolve(dir);
   await mkdir(dirname(target), { recursive: true });
-  const lock = await acquireLock(join(dirname(target), `.${basename(target)}.mw-gitops.lock`));
+  const lock = await acquireLock(lockFor(target));
   try {
-    await recoverInterruptedSwap(target);
+    await recoverLocked(target);
     const stat = await lstat(target).catch(() => null);
     if (stat && (!stat.isDirectory() || (!options.force && !isOurTree(target)))) {
       throw new UserError(`${dir} exists and holds no tree mw-gitops wrote; nothing was written (pass --force to replace it).`);
