@@ -5,6 +5,8 @@
 // and meanwhile this process loads the packages a render needs, so the run costs about what a
 // run with a fresh bundle costs. `generate` always runs through tsx: it renders the checkout's
 // own sources. MW_GITOPS_BUNDLE=0 forces tsx.
+import { accessSync, constants, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { ENTRY, buildBundle, bundleIsFresh } from '../scripts/build.mjs';
 
@@ -12,10 +14,28 @@ import { ENTRY, buildBundle, bundleIsFresh } from '../scripts/build.mjs';
 const RENDER_PACKAGES = ['commander', 'cdk8s', 'constructs', 'yaml', 'zod', 'ajv', 'ajv-formats'];
 const RENDERS = new Set(['synth', 'validate', 'diff']);
 
+/** tsx caches transforms in TMPDIR; one that is not a writable directory would crash it with a stack. */
+function tmpdirWritable() {
+  try {
+    accessSync(tmpdir(), constants.W_OK);
+    return statSync(tmpdir()).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 async function runSources() {
+  if (!tmpdirWritable()) process.env.TSX_DISABLE_CACHE = '1';
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../cli/index.ts');
+  try {
+    await import('../cli/index.ts');
+  } catch (err) {
+    // The sources could not even load (a syntax error, a missing package): one line, exit 1.
+    const debug = process.argv.includes('--debug') || process.env.MW_GITOPS_DEBUG === '1';
+    process.stderr.write(`mw-gitops: ${debug ? (err?.stack ?? err) : String(err?.message ?? err).split('\n')[0]}\n`);
+    process.exitCode = 1;
+  }
 }
 
 const command = process.argv[2];

@@ -22,6 +22,14 @@ const URL_WITH_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@([^/?#@]*)(.*)$/is
 const CREDENTIAL_SCHEMES = new Set(['http://', 'https://', 'ftp://', 'ftps://']);
 
 export function describeRemote(url: string): RemoteDescription {
+  const inQuery = querySecrets(url);
+  if (inQuery.length > 0) {
+    // ?private_token=… : the value is a secret wherever it shows up; the display drops it.
+    const rest = describeRemote(url.replace(SECRET_QUERY, '$1***'));
+    const secrets = new Set(rest.secrets);
+    for (const value of inQuery) addSecret(secrets, value);
+    return { url, display: rest.display, secrets: [...secrets].sort((a, b) => b.length - a.length) };
+  }
   const m = URL_WITH_USERINFO.exec(url);
   if (!m) return { url, display: url, secrets: [] };
   const [, scheme, userinfo, host, rest] = m;
@@ -62,15 +70,36 @@ function addSecret(secrets: Set<string>, value: string): void {
 // Any credential-looking userinfo in any URL inside a message (covers URLs we did not parse).
 const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@'"<>]+)@/gi;
 
-/** Removes every secret and every `user:password@` from a message. */
+/** Query parameters whose values are credentials (GitLab's private_token, OAuth's access_token, signed URLs, …). */
+const SECRET_PARAMETERS = [
+  'private_token', 'access_token', 'refresh_token', 'id_token', 'job_token', 'token', 'auth', 'authorization',
+  'api_key', 'apikey', 'key', 'secret', 'client_secret', 'password', 'passwd', 'pass', 'sig', 'signature',
+  'x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'x-goog-signature', 'code',
+];
+// `?name=value` or `&name=value` (also `;`), name case-insensitive and maybe percent-encoded; the value up to the next separator.
+const SECRET_QUERY = new RegExp(`([?&;](?:${SECRET_PARAMETERS.map((p) => p.replace(/[-_]/g, '[-_]')).join('|')})=)([^&;#\\s'"<>]*)`, 'gi');
+// `Authorization: Bearer …` / `PRIVATE-TOKEN: …` headers, should a client echo a request.
+const SECRET_HEADER = /\b((?:authorization|proxy-authorization)\s*[:=]\s*(?:bearer|token|basic)?\s*|(?:private|job)-token\s*[:=]\s*)[^\s'",}]+/gi;
+
+function querySecrets(url: string): string[] {
+  return [...url.matchAll(SECRET_QUERY)].map((m) => m[2]).filter((v) => v.length > 0 && v !== '***');
+}
+
+/**
+ * Removes every secret, every `user:password@`, every credential query parameter value
+ * (`?private_token=…`, `&access_token=…`) and every credential header from a message.
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret) out = out.split(secret).join('***');
   }
-  return out.replace(USERINFO_IN_TEXT, (whole, scheme: string, userinfo: string) =>
-    userinfo.includes(':') || CREDENTIAL_SCHEMES.has(scheme.toLowerCase()) ? scheme : whole,
-  );
+  return out
+    .replace(USERINFO_IN_TEXT, (whole, scheme: string, userinfo: string) =>
+      userinfo.includes(':') || CREDENTIAL_SCHEMES.has(scheme.toLowerCase()) ? scheme : whole,
+    )
+    .replace(SECRET_QUERY, (whole, name: string, value: string) => (value === '' || value === '***' ? whole : `${name}***`))
+    .replace(SECRET_HEADER, '$1***');
 }
 
 /** A URL with any credentials removed (for `Source-Repository:` trailers and displays). */

@@ -9,7 +9,7 @@ import { parseInputs, type TypedConfig } from '../render/inputs.js';
 import { renderProject, type RenderResult } from '../render/render.js';
 import { formatReport, profilePolicyExceptions, validateRender } from '../validate/index.js';
 import { readConfigFiles } from './config-files.js';
-import { writeTreeAtomically } from './tree-io.js';
+import { checkOutputDir, writeTreeAtomically } from './tree-io.js';
 
 export interface SynthOptions {
   readonly configDir: string;
@@ -18,6 +18,8 @@ export interface SynthOptions {
   readonly configName?: string;
   /** The TypeScript half of the config (clusters, profiles, platform); @default - environments/ */
   readonly typed?: TypedConfig;
+  /** Replace an existing output directory that holds no tree of ours. @default false */
+  readonly force?: boolean;
 }
 
 export interface SynthResult extends RenderResult {
@@ -27,6 +29,8 @@ export interface SynthResult extends RenderResult {
 
 /** Reads the config, renders everything and replaces `out` with the result (atomically). */
 export async function runSynth(options: SynthOptions): Promise<SynthResult> {
+  // Before anything else (and long before the render): an output path that would destroy sources.
+  checkOutputDir(options.out, { configDir: options.configDir, force: options.force });
   const inputs = parseInputs(await readConfigFiles(options.configDir, options.configName), options.typed ?? environments);
   const result = renderProject(inputs);
   // Nothing is written unless every object passes the schemas, strict fields and policy.
@@ -34,6 +38,6 @@ export async function runSynth(options: SynthOptions): Promise<SynthResult> {
   if (validation.violations.length > 0) {
     throw new UserError(`the render has ${validation.violations.length} violation(s); ${options.out}/ was left untouched.\n${formatReport(validation)}`);
   }
-  const changed = await writeTreeAtomically(options.out, result.tree);
+  const changed = await writeTreeAtomically(options.out, result.tree, { force: options.force });
   return { ...result, changed };
 }

@@ -156,7 +156,7 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
   });
 
-  test('it renders the revision: an edited construct changes the output, and its stray console.log stays off stdout', () => {
+  test('it renders the revision: an edited construct changes the output; its console.log and direct writes to fd 1 stay off stdout', () => {
     const original = dist('eqiad/mw-web/main/manifest.yaml');
     const sleep = /- \/bin\/sleep\n(\s+)- "(\d+)"/g;
     const current = sleep.exec(original);
@@ -164,12 +164,29 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     const next = Number(current![2]) + 7;
     const run = withEdited(
       'constructs/mediawiki-pod.ts',
-      (text) => `console.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
+      (text) => `import { writeSync as writeFd } from 'node:fs';\nwriteFd(1, 'written to fd 1\\n');\nconsole.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
       () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toBe(original.replace(sleep, (_, indent: string) => `- /bin/sleep\n${indent}- "${next}"`));
     expect(run.stderr).toContain('debugging a construct');
+    expect(run.stderr).toContain('written to fd 1');
+  });
+
+  test('an unhandled rejection in the checkout: non-zero, empty stdout, one line', () => {
+    const run = withEdited(
+      'constructs/mediawiki-pod.ts',
+      (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`,
+      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
+    );
+    expectOneLineFailure(run, /lost promise in the checkout/);
+  });
+
+  test('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', () => {
+    const run = runCli(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.status).toBe(0);
+    expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
   });
 
   test('outside an mw-gitops checkout: exit 2, empty stdout, one line', () => {

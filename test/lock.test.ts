@@ -4,7 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { acquireLock, LockTimeoutError } from '../cli/lock.js';
+import { acquireLock, LockTimeoutError } from '../synth/lock.js';
 import { tempDir } from './support/git.js';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -31,7 +31,7 @@ test('a tag change touches only the releases of that flavour; a removed release 
   const remote = path.join(tmp.dir, 'deploy.git');
   await initBare(remote);
   const synth = () => runSynth({ configDir: config, out: path.join(project, 'dist') });
-  const publish = () => publishInProcess({ project, repo: remote });
+  const publish = (allowRemoval = false) => publishInProcess({ project, repo: remote, allowRemoval });
   await synth();
   expect((await publish()).code).toBe(0);
   expect(await treeAt(remote, 'main')).toEqual(await readTree(path.join(project, 'dist')));
@@ -57,7 +57,12 @@ test('a tag change touches only the releases of that flavour; a removed release 
   // WHEN mw-web's migration release leaves deployments.yaml
   edit(path.join(config, 'deployments.yaml'), '      next: {mw_flavour: publish-84}\n      migration: {}\n', '      next: {mw_flavour: publish-84}\n');
   await synth();
-  expect((await publish()).code).toBe(0);
+  // THEN publish refuses to delete them unless told (Argo CD would take the services down)
+  const refused = await publish();
+  expect(refused.code).toBe(2);
+  expect(refused.message).toMatch(/would remove 2 releases .*(codfw|eqiad)\/mw-web\/migration, (codfw|eqiad)\/mw-web\/migration/);
+  expect(await commitCount(remote)).toBe(2);
+  expect((await publish(true)).code).toBe(0);
 
   // THEN its directories are gone in the new commit
   const files = [...(await treeAt(remote, 'main')).keys()];

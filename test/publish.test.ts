@@ -28,7 +28,7 @@ async function render(config: FixtureConfig = defaultConfig()): Promise<Map<stri
 /** The real command, for what the process prints (once per outcome). */
 const publish = (...args: string[]) => runCli(['publish', '--repo', remote, ...args], project);
 /** The same in this process, for tests about what lands rather than about the process. */
-const publishHere = (options: { branch?: string; message?: string; repo?: string } = {}) =>
+const publishHere = (options: { branch?: string; message?: string; repo?: string; allowRemoval?: boolean } = {}) =>
   publishInProcess({ project, repo: remote, ...options });
 
 test('publishing to an empty bare repository makes one commit whose tree equals dist/; again makes none', async () => {
@@ -114,7 +114,16 @@ test('a release removed from the render disappears from the deployment repositor
 
   // WHEN codfw mw-web canary leaves the config
   await render({ ...config, releases: config.releases.filter((r) => !(r.cluster === 'codfw' && r.release === 'canary')) });
-  const result = await publishHere();
+  const head = (await git(remote, 'rev-parse', 'main')).trim();
+
+  // THEN a plain publish refuses, naming the release, and the repository is unchanged
+  const refused = await publishHere();
+  expect(refused.code).toBe(2);
+  expect(refused.message).toMatch(/would remove 1 release from the deployment repository \(codfw\/mw-web\/canary\).*--allow-removal/);
+  expect((await git(remote, 'rev-parse', 'main')).trim()).toBe(head);
+
+  // WHEN the removal is allowed
+  const result = await publishHere({ allowRemoval: true });
 
   // THEN its directory is gone in the new commit, and nothing else outside the tree was touched
   expect(result.code).toBe(0);
@@ -132,7 +141,8 @@ test('a cluster dropped from the render is removed with all its files', async ()
   await render(config);
   expect((await publishHere()).code).toBe(0);
   await render({ ...config, clusters: ['eqiad', 'codfw'], releases: config.releases.filter((r) => r.cluster !== 'staging') });
-  const result = await publishHere();
+  expect((await publishHere()).message).toMatch(/would remove 1 release .*staging\/mw-web\/main/);
+  const result = await publishHere({ allowRemoval: true });
   expect(result.code).toBe(0);
   expect(result.result?.files.deleted).toEqual(['argocd/staging/applicationset.yaml', 'staging/mw-web/main/manifest.yaml']);
   const files = [...(await treeAt(remote, 'main')).keys()];

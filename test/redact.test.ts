@@ -34,3 +34,21 @@ test('redact removes secrets and any user:password@ in a message', () => {
   expect(redact('see http://someone:else@other.example/ and ssh://git@host/x')).toBe('see http://other.example/ and ssh://git@host/x');
   expect(stripCredentials('https://u:p@h/r')).toBe('https://h/r');
 });
+
+test('credential query parameters and headers are scrubbed from any message; other parameters stay', () => {
+  const msg =
+    "fatal: unable to access 'https://gitlab.example/g/p.git?private_token=glpat-AAAA1111&ref=main': 403; " +
+    'GET https://api.example/x?Access_Token=tok-BBBB;token=CCCC#top; Authorization: Bearer DDDD; PRIVATE-TOKEN: EEEE';
+  const out = redact(msg);
+  for (const secret of ['glpat-AAAA1111', 'tok-BBBB', 'CCCC', 'DDDD', 'EEEE']) expect(out).not.toContain(secret);
+  expect(out).toContain('?private_token=***&ref=main');
+  expect(out).toContain('#top');
+  expect(redact('https://example.org/?keyboard=1&page=2 and a token=in prose')).toBe('https://example.org/?keyboard=1&page=2 and a token=in prose');
+});
+
+test('a remote with a token in its query: displayed without it, the value a secret everywhere', () => {
+  const r = describeRemote('https://oauth2:s3cr3t-pw@gitlab.example/g/p.git?private_token=glpat-s3cr3t-q');
+  expect(r.display).toBe('https://gitlab.example/g/p.git?private_token=***');
+  expect(r.secrets).toEqual(expect.arrayContaining(['glpat-s3cr3t-q', 's3cr3t-pw']));
+  expect(redact('the token glpat-s3cr3t-q leaked', r.secrets)).toBe('the token *** leaked');
+});

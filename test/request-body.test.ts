@@ -97,3 +97,11 @@ test('titles name the flavour(s) and the tag', () => {
   const d = 'sha256:' + 'e'.repeat(64);
   expect(requestTitle([{ ...change, digestsTo: { image: d } }])).toBe(`Bump publish-83 to new (sha256:eeeeeeeeeeee)`);
 });
+
+test('a bump that removes releases says so at the top, naming each, even when the table is cut', () => {
+  const kept = index(after.releases.filter((r) => !(r.namespace === 'mw-web' && r.cluster === 'eqiad')));
+  const body = requestBody({ changes: [change], before, after: kept, base: 'main' });
+  expect(body).toContain('**This bump removes 2 releases** from the rendered tree: `eqiad/mw-web/canary`, `eqiad/mw-web/next`.');
+  expect(body.indexOf('This bump removes')).toBeLessThan(body.indexOf('| Stage |'));
+  expect(requestBody({ changes: [change], before, after, base: 'main' })).not.toContain('removes');
+});

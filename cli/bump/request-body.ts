@@ -90,6 +90,7 @@ export function requestBody(input: RequestBodyInput): string {
     head.push(`| \`${c.flavour}\` | ${c.kind === 'mw' ? 'mw_flavours' : 'web_flavours'} | ${withDigests(c.from, c.digestsFrom)} | ${withDigests(c.to, c.digestsTo)} |`);
   }
   head.push('');
+  head.push(...removalWarning(input.before, input.after));
 
   const namespaces = [...new Set(rows.map((r) => r.namespace))].sort();
   const releases = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
@@ -112,6 +113,23 @@ export function requestBody(input: RequestBodyInput): string {
       `${r.deploy ? 'automatic' : '**manual** (deploy: false)'} |`,
   );
   return finish(head, table, input);
+}
+
+/**
+ * Releases the base renders and this branch does not: merging deletes them in Argo CD. Said at
+ * the top, in full (never cut with the table), so a review cannot miss it.
+ */
+function removalWarning(before: ReleasesIndex | null, after: ReleasesIndex): string[] {
+  const kept = new Set(after.releases.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+  const removed = (before?.releases ?? []).map((r) => `${r.cluster}/${r.namespace}/${r.release}`).filter((id) => !kept.has(id));
+  if (removed.length === 0) return [];
+  return [
+    `> [!WARNING]`,
+    `> **This bump removes ${removed.length} release${removed.length === 1 ? '' : 's'}** from the rendered tree: ` +
+      `${removed.map((id) => `\`${id}\``).join(', ')}. Merging and publishing deletes ${removed.length === 1 ? 'it' : 'them'} ` +
+      'from the deployment repository, and Argo CD deletes what runs there (publish asks for `--allow-removal`).',
+    '',
+  ];
 }
 
 function finish(head: string[], table: string[], input: RequestBodyInput): string {

@@ -7,7 +7,7 @@
  * in a temporary `git worktree` of the user's repository, so their checkout, index and branches
  * are left as they were; only objects and short-lived private refs are added to their repository.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,8 +21,9 @@ import { createHost, openOrUpdateRequest, type GitHost, type HostFlags } from '.
 import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
 import { backoff, createGit, isLostRace, type Git } from '../../git/run.js';
-import { acquireLock } from '../lock.js';
+import { acquireLock } from '../../synth/lock.js';
 import { renderWithSynth, type RenderFn } from './render.js';
+import { checkOutputDir } from '../../synth/tree-io.js';
 
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
 export const BUILD_BRANCH = `${BRANCH_PREFIX}build`;
@@ -99,6 +100,8 @@ export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promis
   const root = top.stdout.trim();
   const configRel = inside(root, resolve(options.cwd, options.configDir), '--config-dir');
   const outRel = inside(root, resolve(options.cwd, options.out), '--out');
+  // An --out that is or holds the config, .git or the sources would push a branch deleting them.
+  checkOutputDir(resolve(options.cwd, options.out), { configDir: resolve(options.cwd, options.configDir), shown: options.out });
   const imagesLabel = join(options.configDir, 'images.yaml');
   if (!(await git.tryRun(['remote', 'get-url', options.remote])).ok) {
     throw new UserError(`the repository has no remote named ${options.remote} (--remote).`);
@@ -173,7 +176,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       }
 
       // 3. Edit images.yaml.
-      const imagesPath = join(worktree, ctx.configRel, 'images.yaml');
+      const imagesPath = await insideWorktree(worktree, join(ctx.configRel, 'images.yaml'), ctx.imagesLabel);
       const before = await readFile(imagesPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') throw new UserError(`${ctx.imagesLabel} does not exist on ${options.remote}/${base} (is --config-dir ${options.configDir} right?).`);
         throw err;
@@ -235,6 +238,21 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
     await git.tryRun(['update-ref', '-d', refs.base]);
     await git.tryRun(['update-ref', '-d', refs.branch]);
   }
+}
+
+/**
+ * `rel` in the worktree, refused when a symlink (of the file or a directory on the way) leads out
+ * of the repository: bump reads and rewrites it, and must not touch a file elsewhere.
+ */
+async function insideWorktree(worktree: string, rel: string, label: string): Promise<string> {
+  const path = join(worktree, rel);
+  const real = await realpath(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? path : Promise.reject(err)));
+  const top = await realpath(worktree);
+  const from = relative(top, real);
+  if (from === '' || from.startsWith('..') || isAbsolute(from)) {
+    throw new UserError(`${label} is a symbolic link leading out of the repository (to ${real}); bump edits files inside the repository only.`);
+  }
+  return real;
 }
 
 /** The branch the remote's HEAD names, if it names one that exists. */

@@ -12,7 +12,7 @@ import { isTreePath, type RenderedTree } from '../../render/tree.js';
 import type { TreeDiff } from '../../changes/tree-diff.js';
 import { loadDist } from '../dist.js';
 import { readTree } from '../../synth/tree-io.js';
-import { acquireLock } from '../lock.js';
+import { acquireLock } from '../../synth/lock.js';
 import { checkLocalRemote, DEFAULT_REPO_DIR, resolveTarget, workDirFor } from '../../git/deploy-target.js';
 import { describeRemote, redact, scrubError } from '../../git/redact.js';
 import { DeployRepo, DeployRepoError } from '../../git/working-copy.js';

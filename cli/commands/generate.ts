@@ -5,12 +5,14 @@
  * same bytes as the matching dist/ manifest files. On any error stdout stays empty (Argo CD would
  * prune everything on an empty success), stderr gets one line, and the exit code is non-zero.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createRequire, register as registerHooks } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../config/errors.js';
 import { DnsLabel } from '../../config/names.js';
@@ -310,8 +312,63 @@ export function register(program: Command): void {
     .option('--release <name>', 'one release only (else MW_RELEASE; unset: every release of the namespace)')
     .option('--dir <path>', 'the mw-gitops checkout to render', '.')
     .action(async (opts: GenerateOptions) => {
-      const text = await runGenerate(opts, process.env, (line) => process.stderr.write(`mw-gitops generate: ${line}\n`));
+      if (process.env[RENDER_CHILD] === '1') {
+        // The render process: its fd 1 is the parent's stderr; the YAML goes to fd 3 alone.
+        writeAll(RESULT_FD, await runGenerate(opts, process.env, (line) => process.stderr.write(`mw-gitops generate: ${line}\n`)));
+        return;
+      }
+      const text = await renderInChild();
+      checkYamlStream(text);
       // Written once, at the very end: an error before this point leaves stdout empty.
       process.stdout.write(text);
     });
+}
+
+/** Set in the render process's environment; its YAML travels on RESULT_FD. */
+const RENDER_CHILD = 'MW_GITOPS_GENERATE_RENDER';
+const RESULT_FD = 3;
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+}
+
+/**
+ * Runs this same command again as a child whose fd 1 is our stderr: code of the checkout that
+ * writes to fd 1 directly (fs.writeSync(1, …), a native addon, a child process inheriting it)
+ * cannot reach Argo CD's stdout. Only what the child hands over on fd 3 is printed.
+ */
+async function renderInChild(): Promise<string> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['ignore', 2, 'inherit', 'pipe'],
+    env: { ...process.env, [RENDER_CHILD]: '1' },
+  });
+  const chunks: Buffer[] = [];
+  (child.stdio[RESULT_FD] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => chunks.push(chunk));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
+    child.on('error', (err) => fail(new GenerateFailure(`cannot start the render process: ${err.message}`)));
+    child.on('close', (c, s) => done([c, s]));
+  });
+  if (signal) throw new GenerateFailure(`the render process was killed by ${signal}; nothing was printed`);
+  if (code !== 0) throw new ReportedFailure(code ?? 1);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The render process already printed its one line; exit with its code, printing nothing more. */
+export class ReportedFailure extends UserError {
+  constructor(override readonly exitCode: number) {
+    super('');
+  }
+}
+
+/** What goes to stdout must be exactly one valid YAML stream of objects, or nothing at all. */
+export function checkYamlStream(text: string): void {
+  if (text.trim() === '') throw new GenerateFailure('the render produced no objects; refusing to print an empty stream');
+  const docs = parseAllDocuments(text);
+  const bad = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
+  if (!Array.isArray(docs) || bad) {
+    throw new GenerateFailure(`the render did not produce one valid YAML stream (${bad?.errors[0]?.message.split('\n')[0] ?? 'no documents'}); nothing was printed`);
+  }
+  const notObject = docs.find((d) => !(d.contents && 'items' in d.contents));
+  if (notObject) throw new GenerateFailure('the render produced a YAML document that is not a Kubernetes object; nothing was printed');
 }

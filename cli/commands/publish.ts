@@ -12,10 +12,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { publishMessage } from '../../changes/publish-message.js';
 import { readPublishedIndex } from '../../changes/releases-index.js';
-import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../changes/tree-changes.js';
+import { fileChanges, gitBlobId, hasFileChanges, releaseId, releaseOfPath, type FileChanges } from '../../changes/tree-changes.js';
+import { UserError } from '../../config/errors.js';
 import { isTreePath } from '../../render/tree.js';
 import { loadDist } from '../dist.js';
-import { acquireLock, LockTimeoutError } from '../lock.js';
+import { acquireLock, LockTimeoutError } from '../../synth/lock.js';
 import { checkLocalRemote, ensureDefaultRepo, resolveTarget, workDirFor } from '../../git/deploy-target.js';
 import { describeRemote, redact, scrubError } from '../../git/redact.js';
 import { backoff } from '../../git/run.js';
@@ -34,6 +35,11 @@ export interface PublishOptions {
   readonly projectDir: string;
   /** Push attempts before giving up when others keep pushing first. @default 5 */
   readonly maxAttempts?: number;
+  /**
+   * Let the publish delete releases' directories from the deployment repository (Argo CD then
+   * deletes their Applications). @default false: such a publish is refused, naming them
+   */
+  readonly allowRemoval?: boolean;
   /** Notes for a human (retries); stderr in the CLI. */
   readonly log?: (line: string) => void;
 }
@@ -64,6 +70,7 @@ export function register(program: Command): void {
     .option('--branch <name>', 'branch of the deployment repository; created by the push if the remote lacks it', 'main')
     .option('--message <subject>', 'commit subject to use instead of the generated one (the body still lists every change)')
     .option('--dist <dir>', 'the rendered tree to publish, as written by `mw-gitops synth`', 'dist')
+    .option('--allow-removal', "let this publish delete releases' directories from the deployment repository (refused otherwise, naming them)")
     .option('--json', 'print one JSON object {repo, branch, commit, changed, files, summary} instead of text')
     .addHelpText(
       'after',
@@ -72,10 +79,14 @@ The working copy is cached in .deploy/work/ and locked while in use; concurrent 
 each other, and a push that loses a race is retried on top of the new remote state (5 attempts).
 Commits carry Source-Commit and Source-Repository trailers when dist/ is inside a git repository.
 Identity: GIT_AUTHOR_*/GIT_COMMITTER_* if set, else "mw-gitops <mw-gitops@localhost>".
-Exit codes: 0 published or nothing to publish; 2 bad input (missing dist/, bad flag, no such --repo);
+Only regular files under dist/ are read: a symlink, device or fifo there is an error naming it, and
+dist/ must agree with its releases.json. A publish that would delete a release's directory (a
+release dropped from deployments.yaml, a cluster directory gone) is refused unless --allow-removal.
+Exit codes: 0 published or nothing to publish; 2 bad input (missing dist/, bad flag, no such --repo,
+a symlink in dist/, dist/ disagreeing with releases.json, a removal without --allow-removal);
 1 anything else (remote unreachable or refusing the push, retries exhausted).`,
     )
-    .action(async (opts: { repo?: string; branch: string; message?: string; dist: string; json?: boolean }) => {
+    .action(async (opts: { repo?: string; branch: string; message?: string; dist: string; json?: boolean; allowRemoval?: boolean }) => {
       const projectDir = process.cwd();
       const result = await runPublish({
         repo: opts.repo,
@@ -83,6 +94,7 @@ Exit codes: 0 published or nothing to publish; 2 bad input (missing dist/, bad f
         message: opts.message,
         dist: opts.dist,
         projectDir,
+        allowRemoval: Boolean(opts.allowRemoval),
         log: (line) => process.stderr.write(`mw-gitops: ${line}\n`),
       });
       process.stdout.write(opts.json ? `${JSON.stringify(toJson(result))}\n` : formatResult(result, projectDir));
@@ -171,6 +183,7 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
           if (!hasFileChanges(files)) {
             outcome = { kind: 'unchanged' as const, head };
           } else {
+            if (!options.allowRemoval) refuseRemovals(files.deleted, dist, options.dist);
             await repo.checkout(head);
             const write = new Map([...files.added, ...files.modified].map((file) => [file, dist.get(file)!]));
             await repo.applyFiles(write, files.deleted);
@@ -235,4 +248,24 @@ export async function runPublish(options: PublishOptions): Promise<PublishResult
   } catch (err) {
     throw scrubError(err, (text) => redact(text, secrets));
   }
+}
+
+/**
+ * A release whose manifest the publish would delete while dist/ has nothing left of it: with
+ * prune on, Argo CD deletes its running objects. Refused (exit 2) unless --allow-removal.
+ */
+function refuseRemovals(deleted: readonly string[], dist: ReadonlyMap<string, string>, shown: string): void {
+  const kept = new Set([...dist.keys()].map((file) => file.split('/').slice(0, 3).join('/')));
+  const removed = deleted
+    .map(releaseOfPath)
+    .filter((key): key is NonNullable<typeof key> => key !== null)
+    .map(releaseId)
+    .filter((id) => !kept.has(id));
+  if (removed.length === 0) return;
+  const names = removed.length <= 10 ? removed.join(', ') : `${removed.slice(0, 10).join(', ')} and ${removed.length - 10} more`;
+  throw new UserError(
+    `this publish would remove ${removed.length} release${removed.length === 1 ? '' : 's'} from the deployment repository (${names}); ` +
+      `Argo CD would delete what runs there. Nothing was published. If that is intended, run publish again with --allow-removal; ` +
+      `otherwise restore them in ${shown}/ (\`mw-gitops synth\`).`,
+  );
 }

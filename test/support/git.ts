@@ -79,7 +79,7 @@ export function tempDir(prefix = 'mw-gitops-test-'): { dir: string; cleanup: () 
 
 /** `publish` in this process (fast: no Node.js start-up), reporting like the CLI would: `stdout` is what it prints. */
 export async function publishInProcess(
-  options: { project: string; repo?: string; branch?: string; message?: string; dist?: string },
+  options: { project: string; repo?: string; branch?: string; message?: string; dist?: string; allowRemoval?: boolean },
 ): Promise<{ code: number; result?: import('../../cli/commands/publish.js').PublishResult; stdout: string; json?: Record<string, unknown>; message: string; log: string[] }> {
   const { formatResult, runPublish, toJson } = await import('../../cli/commands/publish.js');
   const { UserError } = await import('../../config/errors.js');
@@ -91,6 +91,7 @@ export async function publishInProcess(
       branch: options.branch ?? 'main',
       message: options.message,
       dist: options.dist ?? 'dist',
+      allowRemoval: options.allowRemoval,
       log: (line) => log.push(line),
     });
     return { code: 0, result, stdout: formatResult(result, options.project), json: JSON.parse(JSON.stringify(toJson(result))), message: '', log };
