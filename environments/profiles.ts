@@ -175,7 +175,8 @@ definitions.push(
     namespace: 'mw-jobrunner',
     description: 'Runs the job queue (jobs posted by changeprop), with long request timeouts',
     ports: { main: { tls: 4448 } },
-    replicas: { byRelease: { main: 150, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    // 140 is the October 2025 sizing (multi-DC and single-DC alike: jobrunners are active/passive).
+    replicas: { byRelease: { main: 140, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
     servergroupSuffixReleases: ['migration'],
     php: { ...webBase.php, timeout: 1201, maxExecutionTime: 1200 },
     mesh: { ...webBase.mesh, upstreamTimeout: '1202.5s' },
