@@ -17,6 +17,9 @@ export interface DeliberateDifference {
 /** Production's release name -> ours, where scap's deployments config names it differently. */
 export const RELEASE_NAMES: Readonly<Record<string, string>> = { 'mw-parsoid/main': 'pinkllama' };
 
+/** Production's ConfigMap (name without prefix) -> the names ours may have instead. */
+export const CONFIGMAP_NAMES: Readonly<Record<string, readonly string[]>> = { 'php-debug-config': ['debug-php-files'] };
+
 export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { what: 'workload kind', production: 'Deployment <ns>.<dc>.<release>', ours: 'Argo Rollout mediawiki-<release> (DaemonSet for mw-experimental)', why: 'canary steps with analysis; mw-experimental runs on each of its dedicated nodes' },
   { what: 'replicas of mw-experimental', production: '1 (Deployment)', ours: 'none: one pod per dedicated node (DaemonSet)', why: 'follows the DaemonSet; not compared' },
@@ -27,6 +30,7 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { what: 'php env mount path', production: '/etc/php/8.1/fpm/env (the chart default php.version)', ours: '/etc/php/<profile php version>/fpm/env (8.3)', why: 'the image runs php 8.3, which reads /etc/php/8.3; compared as /etc/php/<v>/fpm/env' },
   { what: 'mail config mount', production: '/var/www (the whole directory)', ours: '/var/www/.msmtprc (subPath)', why: 'mounting the directory hides whatever else the image keeps in /var/www' },
   { what: 'site file names', production: '10 files from puppet mediawiki::sites (02-redirects.conf …)', ours: 'one file per catalogue site (environments/sites.yaml)', why: 'adding a wiki domain is one catalogue entry; the vhost names are compared instead of file names' },
+  { what: 'debug pages ConfigMap name', production: 'mediawiki-<release>-php-debug-config', ours: 'mediawiki-<release>-debug-php-files-<hash>', why: 'named after what it holds (the /w/debug php files)' },
   { what: 'mount path trailing slashes', production: '/etc/envoy/, /usr/share/GeoIP/', ours: 'without the slash', why: 'the same directory' },
 ];
 
@@ -72,6 +76,11 @@ function normalMountPath(path: string): string {
 
 function configMapKey(name: string, prefix: string): string {
   return name.replace(prefix, '').replace(/-[0-9a-f]{10}$/, '').replace(/-volume$/, '');
+}
+
+/** Our counterpart of production's ConfigMap `name` (without prefix and hash), if we have one. */
+export function counterpart(name: string, ours: ReadonlyMap<string, readonly string[]>): string | undefined {
+  return [name, ...(CONFIGMAP_NAMES[name] ?? [])].find((n) => ours.has(n));
 }
 
 function workloadOf(objects: readonly Obj[]): Obj {
