@@ -163,6 +163,9 @@ export const Cluster = z.strictObject({
 });
 export type Cluster = z.infer<typeof Cluster>;
 
+const Ip = z.string().regex(/^[0-9a-f.:]+$/, 'must be an IP address');
+const McrouterPath = z.string().regex(/^\/[a-z0-9-]+\/[a-z0-9-]+$/, 'must be a routing prefix such as "/eqiad/mw"');
+
 export const Platform = z.strictObject({
   /** Sidecar images, `<repository>:<tag>` inside the registry of images.yaml. */
   images: z.strictObject({ envoy: z.string(), httpdExporter: z.string(), phpFpmExporter: z.string(), mcrouter: z.string(), mcrouterExporter: z.string(), rsyslog: z.string(), checks: z.string() }),
@@ -188,6 +191,25 @@ export const Platform = z.strictObject({
   certIssuer: z.strictObject({ name: z.string(), kind: z.string(), group: z.string() }),
   /** Extra DNS names on every TLS certificate. */
   extraFQDNs: z.array(z.string()),
+  /** Memcached for in-pod mcrouters: pools by zone, and each datacenter's routes (environments/memcached.ts). */
+  memcached: z.strictObject({
+    plainPort: z.number().int().min(1).max(65535),
+    tlsPort: z.number().int().min(1).max(65535),
+    pools: z.array(z.strictObject({ name: z.string().min(1), zone: z.string().min(1), servers: z.array(Ip).min(1), failover: z.array(Ip).optional() })),
+    /** By datacenter. A route with a replica also gets the replica's prefix: reads from its pool, writes to the replica's. */
+    routes: z.record(
+      z.string(),
+      z.array(
+        z.strictObject({
+          route: McrouterPath,
+          pool: z.string().min(1),
+          /** Seconds a failed-over key stays on the failover pool; 0: no failover. */
+          failoverSeconds: z.number().int().min(0),
+          replica: z.strictObject({ route: McrouterPath, pool: z.string().min(1) }).optional(),
+        }),
+      ),
+    ),
+  }),
 });
 export type Platform = z.infer<typeof Platform>;
 

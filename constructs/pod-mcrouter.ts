@@ -6,7 +6,7 @@ import * as files from './release-config.js';
 
 /**
  * A local mcrouter php-fpm reaches on 127.0.0.1 (MCROUTER_SERVER then points at it), routing to
- * the datacenter's memcached pool, with its exporter.
+ * the memcached pools (environments/memcached.ts), with its exporter.
  */
 export const mcrouter: Sidecar = {
   profileSwitch: 'mcrouter',
@@ -54,11 +54,46 @@ export const mcrouter: Sidecar = {
   }),
 };
 
-function mcrouterConfig(release: ResolvedRelease): Record<string, string> {
-  const pool = `${release.cluster.datacenter}-servers`;
+type Route = Record<string, unknown>;
+
+/**
+ * mcrouter's config.json: every memcached pool (plain text in the pod's own zone, TLS elsewhere)
+ * and the datacenter's routes. A failover route keeps a failed key on the pool's gutter servers for
+ * its failoverSeconds; a route with a replica reads from its pool and writes to both prefixes' pools.
+ */
+export function mcrouterConfig(release: ResolvedRelease): Record<string, string> {
+  const { memcached } = release.platform;
+  const zone = release.cluster.datacenter;
+  const routes = memcached.routes[zone];
+  if (!routes) throw new Error(`environments/memcached.ts has no mcrouter routes for datacenter ${zone}`);
+  const address = (local: boolean) => (ip: string) => (local ? `${ip}:${memcached.plainPort}:ascii:plain` : `${ip}:${memcached.tlsPort}:ascii:ssl`);
+  const pools: Record<string, { servers: string[] }> = {};
+  for (const pool of memcached.pools) {
+    const at = address(pool.zone === zone);
+    pools[pool.name] = { servers: pool.servers.map(at) };
+    if (pool.failover) pools[`${pool.name}-failover`] = { servers: pool.failover.map(at) };
+  }
+  const poolRoute = (pool: string, failoverSeconds: number): Route => {
+    if (!pools[pool]) throw new Error(`environments/memcached.ts: route pool ${pool} is not a pool`);
+    return failoverSeconds > 0 && pools[`${pool}-failover`]
+      ? { failover: `PoolRoute|${pool}-failover`, failover_errors: ['tko'], failover_exptime: failoverSeconds, normal: `PoolRoute|${pool}`, type: 'FailoverWithExptimeRoute' }
+      : { pool, type: 'PoolRoute' };
+  };
+  const split = (read: Route, write: Route): Route => ({
+    default_policy: read,
+    operation_policies: { delete: { children: [write], type: 'AllSyncRoute' }, set: { children: [write], type: 'AllSyncRoute' } },
+    type: 'OperationSelectorRoute',
+  });
   const config = {
-    pools: { [pool]: { servers: [release.cluster.mcrouterServer] } },
-    route: { type: 'PrefixSelectorRoute', policies: {}, wildcard: `PoolRoute|${pool}` },
+    pools,
+    routes: routes.flatMap((r) => {
+      const own = poolRoute(r.pool, r.failoverSeconds);
+      if (!r.replica) return [{ aliases: [`${r.route}/`], route: own }];
+      return [
+        { aliases: [`${r.route}/`], route: split(own, own) },
+        { aliases: [`${r.replica.route}/`], route: split(own, poolRoute(r.replica.pool, r.failoverSeconds)) },
+      ];
+    }),
   };
   return { 'config.json': `${JSON.stringify(config, null, 2)}\n` };
 }

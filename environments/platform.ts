@@ -1,5 +1,6 @@
 /** Settings shared by every service: sidecar images, Argo CD, certificates. */
 import { Platform, checked } from '../config/profile.js';
+import { memcached } from './memcached.js';
 
 export const platform: Platform = checked('environments/platform.ts', Platform, {
   images: {
@@ -20,4 +21,5 @@ export const platform: Platform = checked('environments/platform.ts', Platform, 
   },
   certIssuer: { name: 'discovery', kind: 'ClusterIssuer', group: 'cfssl-issuer.wikimedia.org' },
   extraFQDNs: ['appservers-rw.discovery.wmnet', 'appservers-ro.discovery.wmnet', 'api-rw.discovery.wmnet', 'api-ro.discovery.wmnet'],
+  memcached,
 });

@@ -64,6 +64,10 @@ describe.each(table)('%s: the hard facts', (_name, { theirs, ours }) => {
     for (const { configMap, text } of ours.envoyBootstraps) expect(checkEnvoyBootstrap(text, { file: configMap })).toEqual([]);
   });
 
+  test('an in-pod mcrouter has the same pools and routes', () => {
+    expect(ours.mcrouterConfig).toEqual(theirs.mcrouterConfig);
+  });
+
   test("sites-enabled is not hidden, and php-fpm's env files are .inc", () => {
     expect(ours.sitesEnabledDirectoryMounts).toBe(0);
     expect(ours.phpEnvFiles.length).toBeGreaterThan(0);

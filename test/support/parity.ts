@@ -61,6 +61,8 @@ export interface ReleaseFacts {
   readonly sitesEnabledDirectoryMounts: number;
   /** Files mounted into php-fpm's env/ directory. */
   readonly phpEnvFiles: readonly string[];
+  /** The in-pod mcrouter's config.json, parsed; undefined without one. */
+  readonly mcrouterConfig?: unknown;
 }
 
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
@@ -160,6 +162,7 @@ export function releaseFacts(objects: readonly Obj[], release: string): ReleaseF
     rsyslogOutputs: sorted(rsyslogOutputs),
     sitesEnabledDirectoryMounts: (httpd?.volumeMounts ?? []).filter((m: Obj) => m.mountPath.replace(/\/+$/, '') === '/etc/apache2/sites-enabled').length,
     phpEnvFiles: envConfigMap ? Object.keys(envConfigMap.data ?? {}).sort() : [],
+    ...(data(/mcrouter/)['config.json'] ? { mcrouterConfig: JSON.parse(data(/mcrouter/)['config.json']) } : {}),
   };
 }
 
