@@ -31,8 +31,11 @@ interface Pipeline {
   readonly ruleset: string;
   readonly comment: string;
   readonly input: Input;
-  /** How the message is parsed before it is shipped: JSON after `@cee:`, or a normalizer rulebase. */
-  readonly parse: { readonly json: string } | { readonly rulebase: string };
+  /**
+   * How the message is parsed before it is shipped: JSON (after the `@cee:` cookie, or bare with
+   * `bareJson`), or a normalizer rulebase.
+   */
+  readonly parse: { readonly json: string; readonly bareJson?: boolean } | { readonly rulebase: string };
   /** The Kafka topic: a name, or an rsyslog template string (dynamic topics). */
   readonly topic: string;
   /** The output template (10-templates.conf). */
@@ -49,7 +52,8 @@ function pipelines(release: ResolvedRelease): Pipeline[] {
       ruleset: 'accesslog_to_kafka',
       comment: "httpd's access log, already ECS JSON: add the Kubernetes fields",
       input: { udpPort: ACCESS_LOG_PORT },
-      parse: { json: 'mmjsonparse_accesslog' },
+      // httpd writes bare JSON lines, without the @cee: cookie.
+      parse: { json: 'mmjsonparse_accesslog', bareJson: true },
       topic: 'mediawiki.httpd.accesslog',
       template: 'ecs_1110_k8s',
       queue: 'accesslog',
@@ -92,7 +96,7 @@ function quoted(values: readonly string[]): string {
 
 function pipelineText(p: Pipeline, brokers: readonly string[]): string {
   const topicTemplate = `${p.ruleset}-topic`;
-  const parse = 'json' in p.parse ? `  action(type="mmjsonparse" name="${p.parse.json}")` : `  action(type="mmnormalize" rulebase="${RSYSLOG_D}/${p.parse.rulebase}")`;
+  const parse = 'json' in p.parse ? `  action(type="mmjsonparse" name="${p.parse.json}"${p.parse.bareJson ? ' cookie=""' : ''})` : `  action(type="mmnormalize" rulebase="${RSYSLOG_D}/${p.parse.rulebase}")`;
   const input =
     'udpPort' in p.input
       ? `input(type="imudp" port="${p.input.udpPort}" address="127.0.0.1" ruleset="${p.ruleset}")`
@@ -262,18 +266,19 @@ const RULEBASES = {
 };
 
 /**
- * php-wmerrors' messages also go to udp2log, in MediaWiki's wfDebugLog line format, rate-limited
- * unless the profile turns the limit off (mw-debug, where every message matters).
+ * php-wmerrors' messages also go to udp2log, rate-limited unless the profile turns the limit off
+ * (mw-debug, where every message matters). In rsyslog's own forwarding format, as production
+ * sends them (its chart defines a wfDebugLog-style template but names the action after it instead
+ * of using it).
  */
 function udp2logText(release: ResolvedRelease): string {
   const { udp2log } = release.cluster.logging;
   const [host, port] = [udp2log.slice(0, udp2log.lastIndexOf(':')), udp2log.slice(udp2log.lastIndexOf(':') + 1)];
   const limit = release.profile.logging.udp2logRateLimit;
   return [
-    '# php-wmerrors messages (program php7.x/php8.x) also go to udp2log, in the wfDebugLog format',
-    'template(name="MediaWiki" type="string" string="%programname% %timegenerated% %HOSTNAME%: %msg%\\n")',
+    '# php-wmerrors messages (program php7.x/php8.x) also go to udp2log',
     "if ($programname startswith 'php7.' or $programname startswith 'php8.') then {",
-    `  action(type="omfwd" target="${host}" port="${port}" protocol="udp" template="MediaWiki"${limit ? ` ratelimit.interval="${limit.intervalSeconds}" ratelimit.burst="${limit.burst}"` : ''})`,
+    `  action(type="omfwd" name="MediaWiki" target="${host}" port="${port}" protocol="udp"${limit ? ` ratelimit.interval="${limit.intervalSeconds}" ratelimit.burst="${limit.burst}"` : ''})`,
     '}',
     '',
   ].join('\n');

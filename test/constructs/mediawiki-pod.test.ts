@@ -141,6 +141,7 @@ test("rsyslog gets the Kubernetes fields its templates stamp on every message, a
   expect(conf).toContain('input(type="imudp" port="10514" address="127.0.0.1" ruleset="udp_localhost_to_kafka")');
   expect(conf).toContain('input(type="imudp" port="10200" address="127.0.0.1" ruleset="accesslog_to_kafka")');
   expect(conf).toContain('string="k8s-mw-eqiad"');
+  expect(conf).toContain('action(type="mmjsonparse" name="mmjsonparse_accesslog" cookie="")');
   expect(conf).toContain('"kafka-logging1001.eqiad.wmnet:9093"');
   expect(config['00-max-message-size.conf']).toBe('$MaxMessageSize 64k\n');
 });
