@@ -1,13 +1,13 @@
 /**
  * Our rsyslog.d, run by a real rsyslogd: what MediaWiki sends to 127.0.0.1:10514 (syslog with an
  * `@cee:` JSON payload) and what httpd sends to 10200 (bare ECS JSON) come out as the JSON logstash
- * reads, with the pod's Kubernetes fields. Only the Kafka outputs are swapped for files (there is
+ * reads, with the pod's Kubernetes fields, and so does php-fpm's error log. Only the Kafka outputs are swapped for files (there is
  * no broker here) and the paths and ports moved into a temporary directory; parsing, rulesets and
  * templates are the rendered ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rsyslogConfig } from '../../constructs/rsyslog-config.js';
 import { findProgram } from '../../validate/programs/run.js';
@@ -112,6 +112,19 @@ describe('the rendered rsyslog.d in a real rsyslogd', () => {
       labels: { deployment: 'mw-web', release: 'main' },
       url: { path: '/wiki/A&B_(c)' },
       http: { response: { status_code: 200 } },
+    });
+  });
+
+  test("php-fpm's error log is normalised and shipped with the pod's fields", async () => {
+    const log = join(work.path, 'php-fpm', 'error.log');
+    const line = await firstLine(join(work.path, 'out', 'errorlog_to_kafka-topic.log'), async () =>
+      appendFileSync(log, '[02-Dec-2026 04:00:00] WARNING: [pool www] child 42 exited on signal 9 (SIGKILL)\n'),
+    );
+    expect(JSON.parse(line)).toMatchObject({
+      program: 'php-fpm-error',
+      kubernetes: { namespace_name: 'mw-web', pod_name: POD.KUBERNETES_POD_NAME },
+      date: '02-Dec-2026 04:00:00',
+      message: 'WARNING: [pool www] child 42 exited on signal 9 (SIGKILL)',
     });
   });
 });
