@@ -1,9 +1,9 @@
 /**
  * Our rsyslog.d, run by a real rsyslogd: what MediaWiki sends to 127.0.0.1:10514 (syslog with an
- * `@cee:` JSON payload) and what httpd sends to 10200 (bare ECS JSON) come out as the JSON logstash
- * reads, with the pod's Kubernetes fields, and so does php-fpm's error log. Only the Kafka outputs are swapped for files (there is
- * no broker here) and the paths and ports moved into a temporary directory; parsing, rulesets and
- * templates are the rendered ones.
+ * `@cee:` JSON payload), what httpd sends to 10200 (bare ECS JSON) and php-fpm's error log come
+ * out as the JSON logstash reads, with the pod's Kubernetes fields. Only the Kafka outputs are
+ * swapped for files (there is no broker here) and the paths and ports moved into a temporary
+ * directory; parsing, rulesets and templates are the rendered ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
