@@ -93,8 +93,18 @@ export const ServiceProfile = z.strictObject({
     tracingSampling: z.number().min(0).max(100),
     retryPolicy: z.strictObject({ retryOn: z.string(), numRetries: z.number().int().min(0) }).optional(),
   }),
+  /** What the rsyslog sidecar ships. */
+  logging: z.strictObject({
+    /** php-wmerrors messages to udp2log, at most `burst` per `intervalSeconds`; null: no limit (mw-debug). */
+    udp2logRateLimit: z.strictObject({ intervalSeconds: z.number().int().positive(), burst: z.number().int().positive() }).nullable(),
+  }),
   /** Sidecars beyond httpd, app and the TLS proxy. */
-  sidecars: z.strictObject({ exporters: z.boolean(), mcrouter: z.boolean(), rsyslog: z.boolean() }),
+  sidecars: z.strictObject({
+    exporters: z.boolean(),
+    /** An in-pod mcrouter: in every cluster, or only in the clusters of these datacenters (mw-debug: eqiad, T368366). */
+    mcrouter: z.union([z.boolean(), z.strictObject({ datacenters: z.array(z.string().min(1)).min(1) })]),
+    rsyslog: z.boolean(),
+  }),
   placement: z.strictObject({ nodeSelector: LabelMap, tolerations: z.array(Toleration) }),
   hostPaths: z.array(HostPathMount),
   /** The GeoIP databases from the host, read-only (mw.geoip). */
@@ -119,6 +129,15 @@ export const ServiceProfile = z.strictObject({
 });
 export type ServiceProfile = z.infer<typeof ServiceProfile>;
 
+/** A profile as one cluster runs it: each sidecar switch is on or off. */
+export type ClusterProfile = Omit<ServiceProfile, 'sidecars'> & { readonly sidecars: Readonly<Record<keyof ServiceProfile['sidecars'], boolean>> };
+
+/** The profile's switches decided for one cluster. */
+export function profileInCluster(profile: ServiceProfile, cluster: Pick<Cluster, 'datacenter'>): ClusterProfile {
+  const { mcrouter } = profile.sidecars;
+  return { ...profile, sidecars: { ...profile.sidecars, mcrouter: typeof mcrouter === 'boolean' ? mcrouter : mcrouter.datacenters.includes(cluster.datacenter) } };
+}
+
 export const Cluster = z.strictObject({
   name: DnsLabel,
   datacenter: z.string().min(1),
@@ -130,6 +149,11 @@ export const Cluster = z.strictObject({
   logstashUrl: z.string().url(),
   prometheusUrl: z.string().url(),
   mailHost: z.string().min(1),
+  /** Where the rsyslog sidecar ships logs: the datacenter's Kafka logging brokers (`host:port`, TLS) and udp2log. */
+  logging: z.strictObject({
+    kafkaBrokers: z.array(z.string().regex(/^[a-z0-9.-]+:[0-9]+$/, 'must be host:port')).min(1),
+    udp2log: z.string().regex(/^[a-z0-9.-]+:[0-9]+$/, 'must be host:port'),
+  }),
   /** Caps every release's replicas (a small cluster such as staging). */
   maxReplicas: z.number().int().positive().optional(),
   /**
@@ -140,6 +164,9 @@ export const Cluster = z.strictObject({
   argocdSource: z.enum(['rendered', 'plugin']).optional(),
 });
 export type Cluster = z.infer<typeof Cluster>;
+
+const Ip = z.string().regex(/^[0-9a-f.:]+$/, 'must be an IP address');
+const McrouterPath = z.string().regex(/^\/[a-z0-9-]+\/[a-z0-9-]+$/, 'must be a routing prefix such as "/eqiad/mw"');
 
 export const Platform = z.strictObject({
   /** Sidecar images, `<repository>:<tag>` inside the registry of images.yaml. */
@@ -166,6 +193,25 @@ export const Platform = z.strictObject({
   certIssuer: z.strictObject({ name: z.string(), kind: z.string(), group: z.string() }),
   /** Extra DNS names on every TLS certificate. */
   extraFQDNs: z.array(z.string()),
+  /** Memcached for in-pod mcrouters: pools by zone, and each datacenter's routes (environments/memcached.ts). */
+  memcached: z.strictObject({
+    plainPort: z.number().int().min(1).max(65535),
+    tlsPort: z.number().int().min(1).max(65535),
+    pools: z.array(z.strictObject({ name: z.string().min(1), zone: z.string().min(1), servers: z.array(Ip).min(1), failover: z.array(Ip).optional() })),
+    /** By datacenter. A route with a replica also gets the replica's prefix: reads from its pool, writes to the replica's. */
+    routes: z.record(
+      z.string(),
+      z.array(
+        z.strictObject({
+          route: McrouterPath,
+          pool: z.string().min(1),
+          /** Seconds a failed-over key stays on the failover pool; 0: no failover. */
+          failoverSeconds: z.number().int().min(0),
+          replica: z.strictObject({ route: McrouterPath, pool: z.string().min(1) }).optional(),
+        }),
+      ),
+    ),
+  }),
 });
 export type Platform = z.infer<typeof Platform>;
 

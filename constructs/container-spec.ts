@@ -1,5 +1,6 @@
 /** Small builders every container of the project uses: env lists, resources, the restricted security context. */
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { ILifecycle } from 'kubernetes-models/v1/Lifecycle';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { Resources } from '../config/profile.js';
@@ -32,4 +33,9 @@ export function restrictedSecurityContext(addCapabilities: readonly string[] = [
     capabilities: { drop: ['ALL'], ...(addCapabilities.length ? { add: [...addCapabilities] } : {}) },
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/** A preStop hook that keeps the container up while the pod's endpoints drain. */
+export function preStopSleep(seconds: number): ILifecycle {
+  return { preStop: { exec: { command: ['/bin/sleep', String(seconds)] } } };
 }

@@ -1,18 +1,23 @@
-import { envFromPodField, resourceRequirements, restrictedSecurityContext } from './container-spec.js';
+import { envFromPodField, preStopSleep, resourceRequirements, restrictedSecurityContext } from './container-spec.js';
 import { PHP_LOGGING_VOLUME, sidecarImage, type Sidecar } from './pod-part.js';
-import * as files from './release-config.js';
+import { KUBERNETES_ENV, rsyslogConfig } from './rsyslog-config.js';
 
-/** Ships php-fpm's error log and slowlog to udp2log (httpd then logs in the ecs_rsyslog format). */
+/**
+ * Ships MediaWiki's logs to Kafka: what MediaWiki, php-wmerrors and httpd send to its local UDP
+ * ports, and php-fpm's error log and slowlog (constructs/rsyslog-config.ts).
+ */
 export const rsyslog: Sidecar = {
   profileSwitch: 'rsyslog',
-  build: ({ release, prefix }) => ({
-    volumes: [{ name: 'rsyslog-config', configMapFiles: files.rsyslogConfig(release) }],
+  build: ({ release, prefix, preStopSleepSeconds }) => ({
+    volumes: [{ name: 'rsyslog-config', configMapFiles: rsyslogConfig(release) }],
     containers: [
       {
         name: `${prefix}-rsyslog`,
         image: sidecarImage(release, 'rsyslog'),
         imagePullPolicy: 'IfNotPresent',
-        env: [envFromPodField('KUBERNETES_POD_NAME', 'metadata.name'), envFromPodField('KUBERNETES_NAMESPACE', 'metadata.namespace')],
+        env: Object.entries(KUBERNETES_ENV).map(([name, fieldPath]) => envFromPodField(name, fieldPath)),
+        // Keeps reading the php-fpm logs until php-fpm has stopped.
+        lifecycle: preStopSleep(preStopSleepSeconds),
         resources: resourceRequirements(release.profile.resources.rsyslog),
         securityContext: restrictedSecurityContext(),
         volumeMounts: [

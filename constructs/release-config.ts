@@ -1,5 +1,6 @@
 /**
- * The configuration files of one release's pod (apache vhost, envoy, php env, rsyslog), as text.
+ * The configuration files of one release's pod (apache vhost, envoy, php env), as text; rsyslog's
+ * are in rsyslog-config.ts.
  * Pure functions; the pod mounts them from content-hashed ConfigMaps.
  */
 import { renderApacheSites } from '../config/apache-sites.js';
@@ -142,19 +143,6 @@ export function envoyConfig(release: ResolvedRelease): Record<string, string> {
       '      connect_timeout: 1s',
       '      type: STATIC',
       '      load_assignment: {cluster_name: admin, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 9901}}}}]}]}',
-      '',
-    ].join('\n'),
-  };
-}
-
-export function rsyslogConfig(release: ResolvedRelease): Record<string, string> {
-  return {
-    'rsyslog.conf': [
-      'module(load="imfile")',
-      'input(type="imfile" File="/var/log/php-fpm/error.log" Tag="php-fpm-error")',
-      'input(type="imfile" File="/var/log/php-fpm/slowlog.log" Tag="php-fpm-slowlog")',
-      `template(name="ecs" type="string" string="%msg%\\n")`,
-      `action(type="omfwd" target="udp2log.${release.cluster.serviceDomain}" port="8420" protocol="udp" template="ecs")`,
       '',
     ].join('\n'),
   };

@@ -4,12 +4,13 @@
  */
 import type { ReleaseImages } from '../config/images.js';
 import type { ReleaseSpec, SupervisionCheck } from '../config/model.js';
-import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import type { Cluster, ClusterProfile, Platform } from '../config/profile.js';
 import type { SitesFile } from '../config/sites.js';
 
 export interface ResolvedRelease {
   readonly spec: ReleaseSpec;
-  readonly profile: ServiceProfile;
+  /** The service profile, its switches decided for this cluster. */
+  readonly profile: ClusterProfile;
   readonly cluster: Cluster;
   readonly platform: Platform;
   readonly registry: string;

@@ -6,6 +6,11 @@ import { Cluster, checked } from '../config/profile.js';
 
 const FILE = 'environments/clusters.ts';
 
+/** The five Kafka logging brokers of a datacenter (kafka-logging1001…1005.eqiad.wmnet:9093), TLS. */
+function kafkaLogging(datacenter: string, first: number): string[] {
+  return [0, 1, 2, 3, 4].map((i) => `kafka-logging${first + i}.${datacenter}.wmnet:9093`);
+}
+
 const definitions: Cluster[] = [
   {
     name: 'eqiad',
@@ -16,6 +21,7 @@ const definitions: Cluster[] = [
     logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s',
     mailHost: 'mx-out1001.wikimedia.org',
+    logging: { kafkaBrokers: kafkaLogging('eqiad', 1001), udp2log: 'udplog:8420' },
   },
   {
     name: 'codfw',
@@ -26,6 +32,7 @@ const definitions: Cluster[] = [
     logstashUrl: 'https://logstash.svc.codfw.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.codfw.wmnet/k8s',
     mailHost: 'mx-out2001.wikimedia.org',
+    logging: { kafkaBrokers: kafkaLogging('codfw', 2001), udp2log: 'udplog:8420' },
   },
   {
     name: 'staging',
@@ -36,6 +43,7 @@ const definitions: Cluster[] = [
     logstashUrl: 'https://logstash.svc.eqiad.wmnet:9200',
     prometheusUrl: 'http://prometheus.svc.eqiad.wmnet/k8s-staging',
     mailHost: 'mx-out1001.wikimedia.org',
+    logging: { kafkaBrokers: kafkaLogging('eqiad', 1001), udp2log: 'udplog:8420' },
     maxReplicas: 2,
   },
 ];

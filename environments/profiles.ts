@@ -70,11 +70,12 @@ const webBase: ServiceProfile = {
     app: { requests: { cpu: '4500m', memory: '3274Mi' }, limits: { memory: '5274Mi' } },
     httpd: { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '500m', memory: '400Mi' } },
     tlsProxy: { requests: { cpu: '200m', memory: '100Mi' }, limits: { memory: '350Mi' } },
-    exporter: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
-    mcrouter: { requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '1', memory: '200Mi' } },
-    rsyslog: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '500m', memory: '300Mi' } },
+    exporter: { requests: { cpu: '100m', memory: '50Mi' }, limits: { cpu: '500m', memory: '200Mi' } },
+    mcrouter: { requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '700m', memory: '200Mi' } },
+    rsyslog: { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '1', memory: '300Mi' } },
   },
   mesh: { upstreamTimeout: '180s', concurrency: 12, tracingSampling: 0.01 },
+  logging: { udp2logRateLimit: { intervalSeconds: 1, burst: 100 } },
   sidecars: { exporters: true, mcrouter: false, rsyslog: true },
   placement: { nodeSelector: {}, tolerations: [] },
   hostPaths: [],
@@ -149,6 +150,10 @@ definitions.push(
     mesh: { ...debugMesh, retryPolicy: { retryOn: '5xx', numRetries: 1 } },
     placement: { nodeSelector: { 'node.kubernetes.io/disk-type': 'ssd' }, tolerations: [] },
     debugPhpFiles: true,
+    // Every message of a debug request matters.
+    logging: { udp2logRateLimit: null },
+    // eqiad's debug servers keep their own mcrouter (T368366); codfw's use the node's.
+    sidecars: { ...webBase.sidecars, mcrouter: { datacenters: ['eqiad'] } },
     maxSurge: '100%',
     maxUnavailable: '0',
   },
@@ -180,7 +185,8 @@ definitions.push(
     namespace: 'mw-jobrunner',
     description: 'Runs the job queue (jobs posted by changeprop), with long request timeouts',
     ports: { main: { tls: 4448 } },
-    replicas: { byRelease: { main: 150, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
+    // 140 is the October 2025 sizing (multi-DC and single-DC alike: jobrunners are active/passive).
+    replicas: { byRelease: { main: 140, canary: 5, migration: 0 }, canary: { of: 'main', percent: 3 }, default: 1 },
     servergroupSuffixReleases: ['migration'],
     // Jobs run up to 20 minutes; php-fpm itself never cuts them (86400), as production.
     php: { ...sharedPhp, timeout: 86400, maxExecutionTime: 1200, apcSize: 4096, opcache: { ...sharedPhp.opcache, size: 1024, internedStringsBuffer: 96 } },

@@ -5,7 +5,7 @@
 import type { Images } from '../config/images.js';
 import { releaseImages } from '../config/images.js';
 import type { ReleaseSpec, Stage, SupervisionCheck, SupervisionRule } from '../config/model.js';
-import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import { profileInCluster, type Cluster, type Platform, type ServiceProfile } from '../config/profile.js';
 import type { SitesFile } from '../config/sites.js';
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 
@@ -26,7 +26,7 @@ export function resolveRelease(
   }
   return {
     spec,
-    profile,
+    profile: profileInCluster(profile, cluster),
     cluster,
     platform,
     registry: images.registry,

@@ -5,18 +5,17 @@
  * their drains and requests need, disruption budgets let drains evict, and every namespace
  * enforces a Pod Security level that admits its pods.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as environments from '../environments/index.js';
 import { lowestAdmittingLevel, podSecurityNeeds } from '../config/pod-security.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject, type KubeObject } from '../render/render.js';
+import { readConfigFiles } from '../synth/config-files.js';
 import { PROJECT } from './support/cli.js';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const config = (name: string) => ({ file: `environments/${name}`, text: readFileSync(join(PROJECT, 'environments', name), 'utf8') });
-const render = renderProject(parseInputs({ deployments: config('deployments.yaml'), images: config('images.yaml'), sites: config('sites.yaml') }, environments));
+const render = renderProject(parseInputs(await readConfigFiles(join(PROJECT, 'environments'), 'environments'), environments));
 const objects = (kind: string): { path: string; object: Any }[] =>
   render.files.flatMap((f) => f.objects.filter((o: KubeObject) => o.kind === kind).map((object) => ({ path: f.path, object: object as Any })));
 const env = (container: Any, name: string): string | undefined => (container.env ?? []).find((e: Any) => e.name === name)?.value;

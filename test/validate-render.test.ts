@@ -1,5 +1,6 @@
 /**
- * The validation pass on real renders: the default render validates clean; a profile edit, a
+ * The validation pass on real renders: the default render validates clean (content checks
+ * included, docs/validate.md); a profile edit, a
  * typo through a construct's escape hatch and a NodePort given twice each produce their own
  * listed violation, `validate` exits 2 and leaves the tree as it was, and synth refuses to write.
  * The command runs as a process once per outcome (clean, violations); the rest is in process.
@@ -61,6 +62,9 @@ test('the default render validates clean, in memory, as the command, and as writ
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(new RegExp(`^Checked ${result.checkedObjects} objects against ${RULES.length} rules: no violations\\.\\n`));
+  // The content checks ran too, every program present (CI installs them), and found nothing.
+  expect(run.stdout).toMatch(/\nContent checks: apache2 \d+, envoy \d+, php-fpm8\.2 \d+, rsyslogd \d+ config files in \d+ program runs: no violations\.\n/);
+  expect(run.stdout).not.toContain('skipped:');
 
   const out = join(work.path, 'dist');
   await runSynth({ configDir: join(PROJECT, 'environments'), out });

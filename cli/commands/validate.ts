@@ -9,6 +9,7 @@ import { renderProject } from '../../render/render.js';
 import { formatReport, groupByObject, parseManifests, profilePolicyExceptions, reportJson, validateRender, type RenderedObjects, type ValidationResult } from '../../validate/index.js';
 import { DEFAULT_CONFIG_DIR, readConfigFiles } from '../../synth/config-files.js';
 import { readTree } from '../../synth/tree-io.js';
+import { checkRenderedContent, formatContentReport, type ContentCheckResult } from '../../validate/programs/index.js';
 
 export interface ValidateCommandOptions {
   readonly configDir: string;
@@ -16,22 +17,39 @@ export interface ValidateCommandOptions {
   readonly dist?: string;
   /** The image registry; default: `registry` of <configDir>/images.yaml. */
   readonly registry?: string;
+  /**
+   * Hand every config file a pod reads to the program that reads it (envoy's protos, apache2 -t,
+   * php-fpm -t, rsyslogd -N1; validate/programs).
+   * @default true
+   */
+  readonly contentChecks?: boolean;
 }
 
-/** Renders (or reads) the tree and runs the validation pass over it. */
-export async function runValidate(options: ValidateCommandOptions): Promise<ValidationResult> {
+export interface ValidateCommandResult extends ValidationResult {
+  /** The content checks' result; undefined when they were turned off. */
+  readonly content?: ContentCheckResult;
+}
+
+/** Renders (or reads) the tree and runs the validation pass and the content checks over it. */
+export async function runValidate(options: ValidateCommandOptions): Promise<ValidateCommandResult> {
+  const { rendered, validation } = await validateTree(options);
+  return options.contentChecks === false ? validation : { ...validation, content: checkRenderedContent(rendered.files) };
+}
+
+async function validateTree(options: ValidateCommandOptions): Promise<{ rendered: RenderedObjects; validation: ValidationResult }> {
   if (options.dist === undefined) {
     const inputs = parseInputs(await readConfigFiles(options.configDir), environments);
     const render = renderProject(inputs);
-    return validateRender(render, { registry: options.registry ?? inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) });
+    return { rendered: render, validation: validateRender(render, { registry: options.registry ?? inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) }) };
   }
   const tree = await readTree(options.dist);
   if (tree.size === 0) throw new UserError(`--dist ${options.dist}: no files there; run \`mw-gitops synth\` first, or name the rendered tree's directory.`);
   const rendered: RenderedObjects = { files: parseManifests(tree, options.dist), tree };
-  return validateRender(rendered, {
+  const validation = validateRender(rendered, {
     registry: options.registry ?? (await registryFromConfig(options.configDir)),
     policyExceptions: profilePolicyExceptions(environments.profiles),
   });
+  return { rendered, validation };
 }
 
 async function registryFromConfig(configDir: string): Promise<string> {
@@ -53,20 +71,28 @@ export function register(program: Command): void {
     .description(
       'Check every rendered object against its schema (Kubernetes, Argo Rollouts and Argo CD CRDs), for fields the ' +
         'schema does not define, and against the policy rules (resources, probes, security context, hostPath, images, ' +
-        'NodePorts, references). By default renders the config in memory; --dist checks a rendered tree on disk. ' +
+        'NodePorts, references), then hand every config file a pod reads to the program that reads it (envoy protos, ' +
+        'apache2 -t, php-fpm -t, rsyslogd -N1; a missing program is printed as skipped). By default renders the config in memory; --dist checks a rendered tree on disk. ' +
         'Prints every violation, grouped per object. Exit codes: 0 valid, 2 violations or bad input, 1 internal error.',
     )
     .option('--config-dir <dir>', 'the configuration directory (deployments.yaml, images.yaml, the catalogues; rendered in memory, or read for the registry with --dist)', DEFAULT_CONFIG_DIR)
     .option('--dist <dir>', 'validate the rendered tree in this directory (e.g. dist) instead of rendering the config')
     .option('--registry <host>', 'the registry every image must come from (default: `registry` of images.yaml)')
-    .option('--json', 'print one JSON object {ok, checkedObjects, rules, violations, unvalidatedKinds, waived} for CI annotations')
-    .action(async (opts: { configDir: string; dist?: string; registry?: string; json?: boolean }) => {
-      const result = await runValidate({ configDir: opts.configDir, dist: opts.dist, registry: opts.registry });
-      if (opts.json) process.stdout.write(`${JSON.stringify(reportJson(result))}\n`);
-      else process.stdout.write(formatReport(result));
-      if (result.violations.length) {
-        const objects = groupByObject(result.violations).length;
-        throw new UserError(`validation failed: ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'} in ${objects} object${objects === 1 ? '' : 's'}${opts.json ? '' : ' (listed above)'}.`);
-      }
+    .option('--json', 'print one JSON object {ok, checkedObjects, rules, violations, unvalidatedKinds, waived, content} for CI annotations')
+    .option('--no-content-checks', 'skip handing the config files to the programs that read them (envoy, apache2, php-fpm, rsyslogd)')
+    .action(async (opts: { configDir: string; dist?: string; registry?: string; json?: boolean; contentChecks: boolean }) => {
+      const result = await runValidate({ configDir: opts.configDir, dist: opts.dist, registry: opts.registry, contentChecks: opts.contentChecks });
+      const { content } = result;
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...reportJson(result), ok: result.violations.length === 0 && !content?.violations.length, ...(content ? { content } : {}) })}\n`);
+      else process.stdout.write(formatReport(result) + (content ? `\n${formatContentReport(content)}` : ''));
+      const failures = [
+        ...(result.violations.length ? [`${plural(result.violations.length, 'violation')} in ${plural(groupByObject(result.violations).length, 'object')}`] : []),
+        ...(content?.violations.length ? [`${plural(content.violations.length, 'content violation')}`] : []),
+      ];
+      if (failures.length) throw new UserError(`validation failed: ${failures.join(', ')}${opts.json ? '' : ' (listed above)'}.`);
     });
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,4 +1,5 @@
 import { App, Testing } from 'cdk8s';
+import { profileInCluster } from '../../config/profile.js';
 import { profiles } from '../../environments/index.js';
 import { MediaWikiAppProject, type MediaWikiAppProjectProps } from '../../constructs/mediawiki-app-project.js';
 import { MediaWikiRelease } from '../../constructs/mediawiki-release.js';
@@ -44,7 +45,7 @@ test('the Rollout of a small release renders the derived steps', () => {
 
 test("a testserver's check runs only the commands that probe its own release's ports", () => {
   const base = mwWebMain();
-  const debug = profiles.find((p) => p.namespace === 'mw-debug')!;
+  const debug = profileInCluster(profiles.find((p) => p.namespace === 'mw-debug')!, { datacenter: 'eqiad' });
   const commands = [
     'httpbb /srv/deployment/httpbb-tests/appserver/* --hosts=mwdebug.discovery.wmnet --https_port=4444',
     'httpbb /srv/deployment/httpbb-tests/appserver/* --hosts=mwdebug.discovery.wmnet --https_port=4453',
@@ -66,7 +67,7 @@ test('a disruption budget always lets a drain evict one pod', () => {
   const chart = Testing.chart();
   const props = { name: 'b', labels: {}, selector: { app: 'mediawiki' } };
   expect(() => new ReleaseDisruptionBudget(chart, 'Zero', { ...props, maxUnavailable: PercentOrCount.parse('0%') })).toThrow("'maxUnavailable' (0%) must let a node drain evict at least one pod");
-  const debug = profiles.find((p) => p.namespace === 'mw-debug')!;
+  const debug = profileInCluster(profiles.find((p) => p.namespace === 'mw-debug')!, { datacenter: 'eqiad' });
   expect(debug.maxUnavailable).toBe('0');
   const release = new MediaWikiRelease(new App(), 'r', { release: { ...mwWebMain(), profile: debug, replicas: 2 } });
   expect(Testing.synth(release).find((o) => o.kind === 'PodDisruptionBudget')!.spec.maxUnavailable).toBe(1);

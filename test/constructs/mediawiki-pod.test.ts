@@ -5,6 +5,7 @@ import type { Sidecar } from '../../constructs/pod-part.js';
 import { ENVOY_DRAIN_SECONDS } from '../../constructs/pod-tls-proxy.js';
 import { MediaWikiRelease } from '../../constructs/mediawiki-release.js';
 import { mwWebMain } from './release.js';
+import { profileInCluster } from '../../config/profile.js';
 
 const sidecarsOff = { exporters: false, mcrouter: false, rsyslog: false };
 
@@ -120,4 +121,31 @@ test('the grace period covers the longest drain plus the longest request: envoy 
 test('every sidecar switch of the profile runs exactly one sidecar', () => {
   const switches = Object.keys(mwWebMain().profile.sidecars).sort();
   expect(SIDECARS.map((s) => s.profileSwitch).filter((s) => s !== undefined).sort()).toEqual(switches);
+});
+
+test('an mcrouter switch naming datacenters runs it only in their clusters (mw-debug: eqiad, T368366)', () => {
+  const profile = mwWebMain().profile;
+  const only = { ...profile.sidecars, mcrouter: { datacenters: ['eqiad'] } };
+  expect(profileInCluster({ ...profile, sidecars: only }, { datacenter: 'eqiad' }).sidecars.mcrouter).toBe(true);
+  expect(profileInCluster({ ...profile, sidecars: only }, { datacenter: 'codfw' }).sidecars.mcrouter).toBe(false);
+});
+
+test("rsyslog gets the Kubernetes fields its templates stamp on every message, and production's rsyslog.d", () => {
+  const { spec, objects } = pod();
+  const rsyslog = spec.containers.find((c) => c.name === 'mediawiki-main-rsyslog')!;
+  expect(rsyslog.env!.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath])).toEqual([
+    ['KUBERNETES_NAMESPACE', 'metadata.namespace'],
+    ['KUBERNETES_NODE', 'spec.nodeName'],
+    ['KUBERNETES_POD_NAME', 'metadata.name'],
+    ['KUBERNETES_RELEASE', "metadata.labels['release']"],
+    ['KUBERNETES_DEPLOYMENT', "metadata.labels['deployment']"],
+  ]);
+  const config = (objects as { metadata: { name: string }; data: Record<string, string> }[]).find((o) => o.metadata.name.includes('rsyslog-config'))!.data;
+  const conf = config['20-mediawiki.conf'];
+  expect(conf).toContain('input(type="imudp" port="10514" address="127.0.0.1" ruleset="udp_localhost_to_kafka")');
+  expect(conf).toContain('input(type="imudp" port="10200" address="127.0.0.1" ruleset="accesslog_to_kafka")');
+  expect(conf).toContain('string="k8s-mw-eqiad"');
+  expect(conf).toContain('action(type="mmjsonparse" name="mmjsonparse_accesslog" cookie="")');
+  expect(conf).toContain('"kafka-logging1001.eqiad.wmnet:9093"');
+  expect(config['00-max-message-size.conf']).toBe('$MaxMessageSize 64k\n');
 });

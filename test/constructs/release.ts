@@ -1,6 +1,6 @@
 /** A resolved release of the real environments/ profiles, for construct tests. */
 import { clusters, platform, profiles } from '../../environments/index.js';
-import type { ServiceProfile } from '../../config/profile.js';
+import { profileInCluster, type ServiceProfile } from '../../config/profile.js';
 import type { ResolvedRelease } from '../../constructs/resolved-release.js';
 import { parseSites } from '../../config/sites.js';
 import { SITES } from '../support/fixtures.js';
@@ -23,7 +23,7 @@ export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): Resolve
       webFlavour: 'webserver',
       origin: { release: field, mwFlavour: field, webFlavour: field, mwKind: field, clusters: field },
     },
-    profile,
+    profile: profileInCluster(profile, cluster),
     cluster,
     platform,
     registry: 'registry.example.org',

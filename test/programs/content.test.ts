@@ -52,3 +52,24 @@ describe('content checks on a rendered tree', () => {
     expect(result.violations.find((v) => v.program === 'apache2')!.message).toContain('hiding the image');
   });
 });
+
+test('a config shared by many releases runs its program once, and each release gets its own violation', () => {
+  const r = productionRelease('mw-jobrunner', 'main');
+  const objects: Any[] = clone(r.objects) as Any[];
+  const rsyslog = objects.find((o) => o.kind === 'ConfigMap' && /rsyslog-config$/.test(o.metadata.name));
+  rsyslog.data['30-extra.conf'] = 'input(type="imudp" prot="10515")\n';
+  const one = checkRenderedContent([{ path: 'eqiad/mw-jobrunner/main/manifest.yaml', objects }]);
+  const two = checkRenderedContent([
+    { path: 'eqiad/mw-jobrunner/main/manifest.yaml', objects },
+    { path: 'codfw/mw-jobrunner/main/manifest.yaml', objects },
+  ]);
+  expect(two.runs).toBe(one.runs);
+  expect(two.violations).toHaveLength(2 * one.violations.length);
+  expect(two.checked['rsyslogd']).toBe(2 * one.checked['rsyslogd']);
+  const found = [...new Set(two.violations.filter((v) => v.program === 'rsyslogd' && v.line === 1).map((v) => JSON.stringify([v.file, v.object, v.field, v.line])))].map((j) => JSON.parse(j));
+  const container = `Deployment ${objects.find((o) => o.kind === 'Deployment').metadata.name} container mediawiki-main-rsyslog`;
+  expect(found).toEqual([
+    ['codfw/mw-jobrunner/main/manifest.yaml', container, 'rsyslog.d/30-extra.conf', 1],
+    ['eqiad/mw-jobrunner/main/manifest.yaml', container, 'rsyslog.d/30-extra.conf', 1],
+  ]);
+});

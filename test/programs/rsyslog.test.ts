@@ -1,6 +1,8 @@
 /** `rsyslogd -N1` under the rsyslog image's main config, with Debian's rsyslog-kafka. */
 import { checkRsyslogConfig } from '../../validate/programs/rsyslog.js';
 import { productionRelease } from './production.js';
+import { rsyslogConfig } from '../../constructs/rsyslog-config.js';
+import { mwWebMain as ourMwWebMain } from '../constructs/release.js';
 
 const mwWebMain = productionRelease('mw-web', 'main');
 const files: Record<string, string> = mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && /rsyslog-config$/.test(o.metadata.name))!.data;
@@ -22,4 +24,11 @@ describe('rsyslogd -N1 with the image main config', () => {
     const broken = { ...files, '30-extra.conf': 'action(type="omkafka" brokers="kafka:9093" topic="t")\n' };
     expect(checkRsyslogConfig({ files: broken }, source).violations[0]).toMatchObject({ field: 'rsyslog.d/30-extra.conf', line: 1, message: expect.stringContaining('brokers') });
   });
+});
+
+test("our rsyslog.d (mw-debug: udp2log without a rate limit) passes rsyslogd -N1", () => {
+  const release = ourMwWebMain();
+  const debug = { ...release, profile: { ...release.profile, logging: { udp2logRateLimit: null } } };
+  for (const r of [release, debug]) expect(checkRsyslogConfig({ files: rsyslogConfig(r) }, source)).toEqual({ program: 'rsyslogd', violations: [] });
+  expect(rsyslogConfig(debug)['20-mediawiki.conf']).not.toContain('ratelimit');
 });

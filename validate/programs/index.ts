@@ -4,6 +4,7 @@
  * conf-enabled, /etc/php/<v>/fpm/env, /etc/rsyslog.d) and envoy bootstraps in any ConfigMap, so it
  * works on any render, ours or production's.
  */
+import { createHash } from 'node:crypto';
 import type { ObjectFile } from '../types.js';
 import { checkApacheConfig, type ApacheFile } from './apache.js';
 import { checkEnvoyBootstrap, looksLikeEnvoyBootstrap } from './envoy.js';
@@ -23,8 +24,40 @@ export interface ContentCheckResult {
   readonly violations: readonly ProgramViolation[];
   /** One line per check that could not run, e.g. `skipped: apache2 not installed (mw-web/main …)`. */
   readonly skipped: readonly string[];
-  /** How many config files each program judged. */
+  /** How many config files each program judged (a file shared by many pods counts for each). */
   readonly checked: Readonly<Record<string, number>>;
+  /** How many times a program actually ran: each distinct content runs once. */
+  readonly runs: number;
+}
+
+const PLACEHOLDER = '\u0000source:';
+
+/**
+ * Runs each distinct check once. Releases share most of their config (every mw-web release has
+ * the same sites and rsyslog.d), so the input is hashed with its sources replaced by numbered
+ * placeholders, and a repeated check reuses the first result with its own sources put back.
+ */
+class CheckCache {
+  private readonly results = new Map<string, ProgramCheckResult>();
+  runs = 0;
+
+  check<I>(program: string, sources: readonly ContentSource[], input: (placeholders: ContentSource[]) => I, run: (input: I, source: ContentSource) => ProgramCheckResult): ProgramCheckResult {
+    const placeholders = sources.map((_, i): ContentSource => ({ file: `${PLACEHOLDER}${i}` }));
+    const tokenized = input(placeholders);
+    const key = createHash('sha256').update(program).update('\0').update(JSON.stringify(tokenized)).digest('hex');
+    let result = this.results.get(key);
+    if (!result) {
+      this.runs++;
+      result = run(tokenized, placeholders[0]);
+      this.results.set(key, result);
+    }
+    const restore = (v: ProgramViolation): ProgramViolation => {
+      if (!v.file.startsWith(PLACEHOLDER)) return v;
+      const { file: _file, object: _object, ...rest } = v;
+      return { ...rest, ...sources[Number(v.file.slice(PLACEHOLDER.length))] };
+    };
+    return { ...result, violations: result.violations.map(restore) };
+  }
 }
 
 type Obj = Record<string, any>;
@@ -64,6 +97,7 @@ export function checkRenderedContent(files: readonly ObjectFile[]): ContentCheck
   const violations: ProgramViolation[] = [];
   const skipped = new Set<string>();
   const checked: Record<string, number> = {};
+  const cache = new CheckCache();
   const record = (result: ProgramCheckResult, count: number): void => {
     if (result.skipped) skipped.add(result.skipped);
     else checked[result.program] = (checked[result.program] ?? 0) + count;
@@ -78,9 +112,9 @@ export function checkRenderedContent(files: readonly ObjectFile[]): ContentCheck
     for (const cm of configMaps.values()) {
       for (const [key, text] of Object.entries((cm.data ?? {}) as Record<string, string>)) {
         if (typeof text !== 'string' || !looksLikeEnvoyBootstrap(key, text)) continue;
-        const found = checkEnvoyBootstrap(text, { file: file.path, object: `${describe(cm)} data.${key}` });
+        const found = cache.check('envoy', [{ file: file.path, object: `${describe(cm)} data.${key}` }], () => text, (t, source) => ({ program: 'envoy', violations: checkEnvoyBootstrap(t, source) }));
         checked['envoy'] = (checked['envoy'] ?? 0) + 1;
-        violations.push(...found);
+        violations.push(...found.violations);
       }
     }
 
@@ -125,7 +159,16 @@ export function checkRenderedContent(files: readonly ObjectFile[]): ContentCheck
               for (const [key, text] of mounted) rsyslog[name(key)] = text;
             }
           });
-          if (Object.keys(sites).length || Object.keys(conf).length) record(checkApacheConfig({ sites, confEnabled: conf }, where), Object.keys(sites).length + Object.keys(conf).length);
+          if (Object.keys(sites).length || Object.keys(conf).length) {
+            const all = [...Object.entries(sites), ...Object.entries(conf)];
+            const sources = [where, ...all.map(([, f]) => f.source ?? where)];
+            const tokenized = (placeholders: ContentSource[]) => {
+              const withPlaceholders = (entries: [string, ApacheFile][], offset: number) =>
+                Object.fromEntries(entries.map(([name, f], i) => [name, { text: f.text, source: placeholders[1 + offset + i] }]));
+              return { sites: withPlaceholders(Object.entries(sites), 0), confEnabled: withPlaceholders(Object.entries(conf), Object.keys(sites).length) };
+            };
+            record(cache.check('apache2', sources, tokenized, checkApacheConfig), all.length);
+          }
           if (Object.keys(phpEnv).length) {
             // valueFrom variables are set at run time: any value will do for the syntax check.
             const containerEnv: Record<string, string> = Object.fromEntries((container.env ?? []).map((e: Obj) => [e.name, e.value ?? (e.valueFrom ? 'from-kubernetes' : '')]));
@@ -133,14 +176,40 @@ export function checkRenderedContent(files: readonly ObjectFile[]): ContentCheck
             if (spec.enableServiceLinks !== false) {
               for (const text of Object.values(phpEnv)) for (const m of text.matchAll(/\$\{([A-Z0-9_]+_SERVICE_(?:HOST|PORT)[A-Z0-9_]*)\}/g)) containerEnv[m[1]] ??= 'service-link';
             }
-            record(checkPhpFpmConfig({ env: phpEnv, containerEnv }, where), Object.keys(phpEnv).length);
+            record(cache.check('php-fpm', [where], () => ({ env: phpEnv, containerEnv }), checkPhpFpmConfig), Object.keys(phpEnv).length);
           }
-          if (Object.keys(rsyslog).length) record(checkRsyslogConfig({ files: rsyslog }, where), Object.keys(rsyslog).length);
+          if (Object.keys(rsyslog).length) record(cache.check('rsyslogd', [where], () => ({ files: rsyslog }), checkRsyslogConfig), Object.keys(rsyslog).length);
         });
       }
     }
   }
   const key = (v: ProgramViolation): string => [v.file, v.object ?? '', v.field ?? '', String(v.line ?? 0).padStart(6, '0')].join('\u0000');
   violations.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  return { violations, skipped: [...skipped].sort(), checked };
+  return { violations, skipped: [...skipped].sort(), checked, runs: cache.runs };
+}
+
+/** The human report: a summary line, each skipped check, then the violations grouped per file and object. */
+export function formatContentReport(result: ContentCheckResult): string {
+  const counts = Object.entries(result.checked)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([program, n]) => `${program} ${n}`);
+  const n = result.violations.length;
+  const lines = [
+    `Content checks: ${counts.length ? counts.join(', ') : 'nothing'} config file${sum(result.checked) === 1 ? '' : 's'} in ${result.runs} program run${result.runs === 1 ? '' : 's'}: ` +
+      (n ? `${n} violation${n === 1 ? '' : 's'}.` : 'no violations.'),
+    ...result.skipped,
+  ];
+  let group = '';
+  for (const v of result.violations) {
+    const heading = `${v.file}${v.object ? `: ${v.object}` : ''}`;
+    if (heading !== group) lines.push('', heading);
+    group = heading;
+    const where = [v.field, v.line === undefined ? undefined : `line ${v.line}`].filter(Boolean).join(' ');
+    lines.push(`  [${v.program}] ${where ? `${where}: ` : ''}${v.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function sum(counts: Readonly<Record<string, number>>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
