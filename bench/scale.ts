@@ -8,12 +8,13 @@
 import { parse, stringify } from 'yaml';
 import { DEFAULT_CLUSTERS } from '../config/model.js';
 import type { Cluster, ServiceProfile } from '../config/profile.js';
-import type { SourceFile, TypedConfig } from '../render/inputs.js';
+import type { ConfigFiles, SourceFile, TypedConfig } from '../render/inputs.js';
 
 export interface BaseConfig {
   readonly typed: TypedConfig;
   readonly deployments: SourceFile;
   readonly images: SourceFile;
+  readonly services: SourceFile;
 }
 
 export interface ScaledConfig {
@@ -21,7 +22,7 @@ export interface ScaledConfig {
   readonly namespaceCopies: number;
   readonly clusterCopies: number;
   readonly typed: TypedConfig;
-  readonly files: { readonly deployments: SourceFile; readonly images: SourceFile };
+  readonly files: ConfigFiles;
 }
 
 /** Ports of clone i move up by i * PORT_STEP. */
@@ -69,7 +70,7 @@ export function scaleConfig(base: BaseConfig, factor: number): ScaledConfig {
     namespaceCopies,
     clusterCopies,
     typed: { clusters, profiles, platform: base.typed.platform },
-    files: { deployments: { file: `bench:deployments-${factor}x.yaml`, text }, images: base.images },
+    files: { deployments: { file: `bench:deployments-${factor}x.yaml`, text }, images: base.images, services: base.services },
   };
 }
 

@@ -5,6 +5,7 @@
 import type { ReleaseImages } from '../config/images.js';
 import type { ReleaseSpec, SupervisionCheck } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import type { MeshListener } from '../config/services-mesh.js';
 
 export interface ResolvedRelease {
   readonly spec: ReleaseSpec;
@@ -24,4 +25,6 @@ export interface ResolvedRelease {
   readonly servergroup: string;
   /** Supervision checks for this release's stage, from the rules of its scope. */
   readonly checks: readonly SupervisionCheck[];
+  /** The service-mesh listeners of the profile, from the catalogue, in the profile's order. */
+  readonly meshListeners: readonly MeshListener[];
 }

@@ -8,11 +8,19 @@ import { ConfigError, fieldPath } from '../config/errors.js';
 import { checkReleaseImages, parseImages, type Images } from '../config/images.js';
 import type { Deployments, ReleaseSpec } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import { parseMeshCatalogue, type MeshCatalogue } from '../config/services-mesh.js';
 
 export interface SourceFile {
   /** The name used in messages (relative to the working directory). */
   readonly file: string;
   readonly text: string;
+}
+
+/** The YAML half of the configuration, one text per file. */
+export interface ConfigFiles {
+  readonly deployments: SourceFile;
+  readonly images: SourceFile;
+  readonly services: SourceFile;
 }
 
 export interface TypedConfig {
@@ -24,10 +32,13 @@ export interface TypedConfig {
 export interface ProjectInputs extends TypedConfig {
   readonly deployments: Deployments;
   readonly images: Images;
+  readonly mesh: MeshCatalogue;
 }
 
-export function parseInputs(files: { deployments: SourceFile; images: SourceFile }, typed: TypedConfig): ProjectInputs {
+export function parseInputs(files: ConfigFiles, typed: TypedConfig): ProjectInputs {
   const images = parseImages(files.images.file, files.images.text);
+  const mesh = parseMeshCatalogue(files.services.file, files.services.text);
+  checkMeshListeners(typed.profiles, mesh);
   const deployments = parseDeployments(files.deployments.file, files.deployments.text);
   checkReleaseImages(images, deployments, deployments.releases);
   checkPluginSource(typed);
@@ -41,7 +52,7 @@ export function parseInputs(files: { deployments: SourceFile; images: SourceFile
     }
     checkProfileCovers(deployments, profile, release);
   }
-  return { ...typed, deployments, images };
+  return { ...typed, deployments, images, mesh };
 }
 
 /** A cluster whose Applications render through the Argo CD plugin needs the plugin's source repository. */
@@ -53,6 +64,19 @@ function checkPluginSource(typed: TypedConfig): void {
     { file: 'environments/platform.ts', field: 'argocd.plugin' },
     `cluster ${cluster.name} renders through the Argo CD plugin (argocdSource: plugin in environments/clusters.ts), but environments/platform.ts has no argocd.plugin {repoURL, targetRevision, path} naming the source repository`,
   );
+}
+
+/** Every listener a profile names is in the catalogue. */
+function checkMeshListeners(profiles: readonly ServiceProfile[], mesh: MeshCatalogue): void {
+  const known = new Set(mesh.listeners.map((l) => l.name));
+  profiles.forEach((profile, i) => {
+    const at = profile.mesh.listeners.findIndex((name) => !known.has(name));
+    if (at < 0) return;
+    throw new ConfigError(
+      { file: 'environments/profiles.ts', field: fieldPath([i, 'mesh', 'listeners', at]) },
+      `${profile.namespace} uses service-mesh listener "${profile.mesh.listeners[at]}", which environments/services.yaml does not define`,
+    );
+  });
 }
 
 /** A release needs its own port in the profile, or to be routed via a release that has one. */

@@ -6,6 +6,7 @@ import type { Images } from '../config/images.js';
 import { releaseImages } from '../config/images.js';
 import type { ReleaseSpec, Stage, SupervisionCheck, SupervisionRule } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import { meshListeners, type MeshCatalogue } from '../config/services-mesh.js';
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 
 export function resolveRelease(
@@ -15,6 +16,7 @@ export function resolveRelease(
   platform: Platform,
   images: Images,
   rules: readonly SupervisionRule[],
+  mesh: MeshCatalogue,
 ): ResolvedRelease {
   const routedVia = profile.routedVia[spec.release] ?? spec.release;
   const ports = routedVia === spec.release ? profile.ports[spec.release] : undefined;
@@ -35,6 +37,7 @@ export function resolveRelease(
     tlsPort,
     servergroup: profile.servergroupSuffixReleases.includes(spec.release) ? `kube-${spec.namespace}-${spec.release}` : `kube-${spec.namespace}`,
     checks: checksFor(rules, spec.scope, spec.stage),
+    meshListeners: meshListeners(mesh, profile.mesh.listeners),
   };
 }
 

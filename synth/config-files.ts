@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { decodeInput } from '../config/yaml-source.js';
-import type { SourceFile } from '../render/inputs.js';
+import type { ConfigFiles, SourceFile } from '../render/inputs.js';
 
 export const DEFAULT_CONFIG_DIR = 'environments';
 
@@ -11,7 +11,7 @@ export const DEFAULT_CONFIG_DIR = 'environments';
  * `displayDir` names the directory in messages (e.g. `environments` for a temporary checkout);
  * by default files are named relative to the working directory.
  */
-export async function readConfigFiles(configDir: string, displayDir?: string): Promise<{ deployments: SourceFile; images: SourceFile }> {
+export async function readConfigFiles(configDir: string, displayDir?: string): Promise<ConfigFiles> {
   const read = async (name: string): Promise<SourceFile> => {
     const path = join(configDir, name);
     const fromCwd = relative(process.cwd(), path);
@@ -26,8 +26,9 @@ export async function readConfigFiles(configDir: string, displayDir?: string): P
     }
   };
   // Read together, reported in a fixed order: the same bad input always gets the same message.
-  const [deployments, images] = await Promise.allSettled([read('deployments.yaml'), read('images.yaml')]);
+  const [deployments, images, services] = await Promise.allSettled([read('deployments.yaml'), read('images.yaml'), read('services.yaml')]);
   if (deployments.status === 'rejected') throw deployments.reason;
   if (images.status === 'rejected') throw images.reason;
-  return { deployments: deployments.value, images: images.value };
+  if (services.status === 'rejected') throw services.reason;
+  return { deployments: deployments.value, images: images.value, services: services.value };
 }

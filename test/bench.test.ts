@@ -10,7 +10,7 @@ import { PROJECT_ROOT, registeredCommands, type Figures, type Measured } from '.
 import { evaluateTargets, formatTable, TARGETS } from '../bench/report.js';
 import { scaleConfig } from '../bench/scale.js';
 import { summarize } from '../bench/stats.js';
-import { parseInputs } from '../render/inputs.js';
+import { parseInputs, type ConfigFiles } from '../render/inputs.js';
 
 describe('bench', () => {
   test('summaries give the median and spread of the samples', () => {
@@ -22,8 +22,8 @@ describe('bench', () => {
 
   test('a 4x synthetic config has four times the managed releases, with unique ports', async () => {
     const read = async (name: string) => ({ file: `environments/${name}`, text: await readFile(join(PROJECT_ROOT, 'environments', name), 'utf8') });
-    const base = { typed: environments, deployments: await read('deployments.yaml'), images: await read('images.yaml') };
-    const managed = (typed: typeof environments | ReturnType<typeof scaleConfig>['typed'], files: { deployments: { file: string; text: string }; images: { file: string; text: string } }) => {
+    const base = { typed: environments, deployments: await read('deployments.yaml'), images: await read('images.yaml'), services: await read('services.yaml') };
+    const managed = (typed: typeof environments | ReturnType<typeof scaleConfig>['typed'], files: ConfigFiles) => {
       const inputs = parseInputs(files, typed);
       const namespaces = new Set(typed.profiles.map((p) => p.namespace));
       return inputs.deployments.releases.filter((r) => namespaces.has(r.namespace)).length;

@@ -17,7 +17,7 @@ import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject } from '../render/render.js';
 import { runCli, tempDir } from './support/cli.js';
-import { COLLAPSED, IMAGES, inputsFrom } from './support/fixtures.js';
+import { COLLAPSED, IMAGES, inputsFrom, SERVICES } from './support/fixtures.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -75,7 +75,7 @@ describe('names that are JavaScript object keys are plain names', () => {
     const profile = checked('profiles.ts', ServiceProfile, { ...mwWeb, ports: { ...mwWeb.ports, constructor: { tls: 4499 } } });
     const typed = { ...environments, profiles: environments.profiles.map((p) => (p === mwWeb ? profile : p)) };
     const inputs = parseInputs(
-      { deployments: { file: 'deployments.yaml', text: COLLAPSED.replace('main: {}', 'main: {}\n    constructor: {}') }, images: { file: 'images.yaml', text: IMAGES } },
+      { deployments: { file: 'deployments.yaml', text: COLLAPSED.replace('main: {}', 'main: {}\n    constructor: {}') }, images: { file: 'images.yaml', text: IMAGES }, services: SERVICES },
       typed,
     );
     const manifest = renderProject(inputs).tree.get('eqiad/mw-web/constructor/manifest.yaml')!;

@@ -2,6 +2,8 @@
 import { clusters, platform, profiles } from '../../environments/index.js';
 import type { ServiceProfile } from '../../config/profile.js';
 import type { ResolvedRelease } from '../../constructs/resolved-release.js';
+import { meshListeners, parseMeshCatalogue } from '../../config/services-mesh.js';
+import { SERVICES } from '../support/fixtures.js';
 
 export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): ResolvedRelease {
   const profile = { ...profiles.find((p) => p.namespace === 'mw-web')!, ...profileChanges };
@@ -30,5 +32,6 @@ export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): Resolve
     tlsPort: 4450,
     servergroup: 'kube-mw-web',
     checks: [],
+    meshListeners: meshListeners(parseMeshCatalogue(SERVICES.file, SERVICES.text), profile.mesh.listeners),
   };
 }

@@ -1,6 +1,12 @@
 /** Small inputs for the pure core, parsed the way the CLI parses files. */
 import * as environments from '../../environments/index.js';
-import { parseInputs, type ProjectInputs } from '../../render/inputs.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseInputs, type ProjectInputs, type SourceFile } from '../../render/inputs.js';
+import { PROJECT } from './cli.js';
+
+/** The project's service-mesh catalogue, as the CLI reads it. */
+export const SERVICES: SourceFile = { file: 'environments/services.yaml', text: readFileSync(join(PROJECT, 'environments/services.yaml'), 'utf8') };
 
 export const IMAGES = `registry: registry.example.org
 mw_kinds:
@@ -47,7 +53,7 @@ export const LEGACY = `- {namespace: mw-web, release: main, canary: canary, mw_f
 
 export function inputsFrom(deployments: string, images = IMAGES): ProjectInputs {
   return parseInputs(
-    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images } },
+    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images }, services: SERVICES },
     environments,
   );
 }
