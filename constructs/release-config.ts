@@ -178,7 +178,9 @@ function ingressListeners(release: ResolvedRelease, service: string) {
         },
       ],
     },
-    request_id_extension: { typed_config: typed('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: false }) },
+    ...(release.profile.mesh.tracingSampling === undefined
+      ? {}
+      : { request_id_extension: { typed_config: typed('envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', { pack_trace_reason: false }) } }),
     ...tracing(release, service),
     internal_address_config: INTERNAL_ADDRESSES,
   };

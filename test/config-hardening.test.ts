@@ -240,6 +240,7 @@ describe('input files: UTF-8, a size limit, bounded aliases', () => {
       mkdirSync(config);
       writeFileSync(join(config, 'images.yaml'), bomb);
       writeFileSync(join(config, 'deployments.yaml'), targets());
+      writeFileSync(join(config, 'services.yaml'), SERVICES.text);
       const run = runCli(['synth', '--config-dir', config, '--out', join(dir.path, 'dist')], { cwd: dir.path });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^[^\n]*environments\/images\.yaml: YAML aliases expand too far[^\n]*\n$/) });
     } finally {
