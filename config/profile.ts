@@ -43,11 +43,17 @@ export const HostPathMount = z.strictObject({
   container: z.enum(['app', 'httpd']),
 });
 
-export const EgressRule = z.strictObject({
-  description: z.string().min(1),
-  cidrs: z.array(z.string().regex(/^[0-9a-f.:]+\/[0-9]{1,3}$/, 'must be a CIDR such as "10.0.0.0/8"')).min(1),
-  ports: z.array(z.strictObject({ protocol: z.enum(['TCP', 'UDP']), port: z.number().int().min(1).max(65535), endPort: z.number().int().min(1).max(65535).optional() })).min(1),
-});
+const EgressPort = z.strictObject({ protocol: z.enum(['TCP', 'UDP']), port: z.number().int().min(1).max(65535), endPort: z.number().int().min(1).max(65535).optional() });
+
+/** Where pods may connect: address blocks, or pods of another namespace; no `ports` means every port. */
+export const EgressRule = z
+  .strictObject({
+    description: z.string().min(1),
+    cidrs: z.array(z.string().regex(/^[0-9a-f.:]+\/[0-9]{1,3}$/, 'must be a CIDR such as "10.0.0.0/8"')).min(1).optional(),
+    pods: z.strictObject({ namespace: DnsLabel, labels: LabelMap }).optional(),
+    ports: z.array(EgressPort).min(1).optional(),
+  })
+  .refine((r) => (r.cidrs === undefined) !== (r.pods === undefined), { message: 'needs exactly one of cidrs or pods' });
 export type EgressRule = z.infer<typeof EgressRule>;
 
 export const ServiceProfile = z.strictObject({
@@ -90,7 +96,10 @@ export const ServiceProfile = z.strictObject({
   mesh: z.strictObject({
     upstreamTimeout: Duration,
     concurrency: z.number().int().positive(),
-    tracingSampling: z.number().min(0).max(100),
+    /** Percent of requests traced to the OpenTelemetry collector; absent: no tracing (mw-parsoid). */
+    tracingSampling: z.number().min(0).max(100).optional(),
+    /** Service-mesh listeners (environments/services.yaml) the pods call through envoy. */
+    listeners: z.array(z.string().min(1)),
     retryPolicy: z.strictObject({ retryOn: z.string(), numRetries: z.number().int().min(0) }).optional(),
   }),
   /** What the rsyslog sidecar ships. */
@@ -191,6 +200,8 @@ export const Platform = z.strictObject({
   }),
   /** cert-manager issuer of the TLS proxy certificates. */
   certIssuer: z.strictObject({ name: z.string(), kind: z.string(), group: z.string() }),
+  /** The OpenTelemetry collector envoy sends traces to (gRPC), and the pods that run it. */
+  otelCollector: z.strictObject({ address: z.string().min(1), port: z.number().int().min(1).max(65535), namespace: DnsLabel, podLabels: LabelMap }),
   /** Extra DNS names on every TLS certificate. */
   extraFQDNs: z.array(z.string()),
   /** Memcached for in-pod mcrouters: pools by zone, and each datacenter's routes (environments/memcached.ts). */

@@ -7,7 +7,7 @@ import { MediaWikiPod } from './mediawiki-pod.js';
 import { MediaWikiRollout } from './mediawiki-rollout.js';
 import { PercentOrCount } from './percent-or-count.js';
 import { ReleaseDisruptionBudget } from './release-disruption-budget.js';
-import { ReleaseNetworkPolicy } from './release-network-policy.js';
+import { ReleaseNetworkPolicy, releaseEgress } from './release-network-policy.js';
 import { stepsForReplicas } from './replica-steps.js';
 import { POD_HASH_ARG, SupervisionAnalysis } from './supervision-analysis.js';
 import { TlsCertificate } from './tls-certificate.js';
@@ -105,20 +105,17 @@ export class MediaWikiRelease extends Chart {
       }
     }
 
-    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: pod.ingressPorts, egress: profile.egress });
+    new ReleaseNetworkPolicy(this, 'NetworkPolicy', { name: prefix, labels, podSelector: selector, ingressPorts: pod.ingressPorts, egress: releaseEgress(release) });
 
     const { cluster, platform } = release;
-    new TlsCertificate(this, 'TlsCertificate', {
-      name: tlsSecretName,
-      secretName: tlsSecretName,
-      labels,
-      issuer: platform.certIssuer,
-      dnsNames: [
-        `${spec.namespace}.discovery.wmnet`,
-        `${spec.namespace}.${cluster.serviceDomain}`,
-        `${prefix}-tls-service.${spec.namespace}.svc.cluster.local`,
-        ...platform.extraFQDNs,
-      ],
-    });
+    // Pods of a routed release (canary, migration) serve behind the routed-to release's Service:
+    // that is the name clients verify.
+    const dnsNames = [
+      `${spec.namespace}.discovery.wmnet`,
+      `${spec.namespace}.${cluster.serviceDomain}`,
+      `mediawiki-${release.routedVia}-tls-service.${spec.namespace}.svc.cluster.local`,
+      ...platform.extraFQDNs,
+    ];
+    new TlsCertificate(this, 'TlsCertificate', { name: tlsSecretName, secretName: tlsSecretName, labels, issuer: platform.certIssuer, dnsNames: [...new Set(dnsNames)] });
   }
 }

@@ -5,6 +5,7 @@
 import type { ReleaseImages } from '../config/images.js';
 import type { ReleaseSpec, SupervisionCheck } from '../config/model.js';
 import type { Cluster, ClusterProfile, Platform } from '../config/profile.js';
+import type { MeshListener } from '../config/services-mesh.js';
 import type { SitesFile } from '../config/sites.js';
 
 export interface ResolvedRelease {
@@ -28,4 +29,6 @@ export interface ResolvedRelease {
   readonly checks: readonly SupervisionCheck[];
   /** The site catalogue; the profile's `sites` say which of it httpd serves. */
   readonly sites: SitesFile;
+  /** The service-mesh listeners of the profile, from the catalogue, in the profile's order. */
+  readonly meshListeners: readonly MeshListener[];
 }

@@ -4,7 +4,8 @@
  * each mw-* service; eqiad and codfw use the same values). A namespace of deployments.yaml
  * without a profile here is skipped with a warning and listed as unmanaged.
  */
-import { ServiceProfile, checked, type EgressRule, type StepSpec } from '../config/profile.js';
+import { ServiceProfile, checked, type StepSpec } from '../config/profile.js';
+import { productionEgress } from './egress.js';
 
 const FILE = 'environments/profiles.ts';
 
@@ -27,15 +28,21 @@ const canarySteps: StepSpec[] = [{ setWeight: 100 }, { pause: '2m' }, { analysis
 /** Test servers: deploy at once, then run their checks. */
 const testserverSteps: StepSpec[] = [{ setWeight: 100 }, { analysis: true }];
 
-/** What MediaWiki talks to from production pods (today's networkpolicy dst_nets, condensed). */
-const productionEgress: EgressRule[] = [
-  { description: 'databases (MariaDB sections)', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 3306 }, { protocol: 'TCP', port: 3310, endPort: 3320 }] },
-  { description: 'etcd (conftool)', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4001 }] },
-  { description: 'mcrouter, memcached and redis-lock', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4442 }, { protocol: 'TCP', port: 11211, endPort: 11213 }, { protocol: 'TCP', port: 6378 }] },
-  { description: 'service mesh listeners, swift, poolcounter', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6000, endPort: 6099 }, { protocol: 'TCP', port: 7531 }] },
-  { description: 'otel collector, statsd, udp2log and kafka logging', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'UDP', port: 8125 }, { protocol: 'UDP', port: 8420 }, { protocol: 'TCP', port: 9093 }] },
-  { description: 'mail', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 25 }] },
-  { description: 'DNS', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+/**
+ * The service-mesh listeners (environments/services.yaml) every MediaWiki namespace enables in
+ * production (the helmfile's discovery.listeners), in production's order.
+ */
+const meshListeners = [
+  'mathoid', 'eventgate-analytics', 'eventgate-analytics-external', 'eventgate-main', 'sessionstore',
+  'echostore', 'termbox', 'push-notifications', 'restbase', 'rest-gateway', 'cxserver', 'shellbox',
+  'shellbox-constraints', 'shellbox-media', 'shellbox-syntaxhighlight', 'shellbox-timeline', 'shellbox-video',
+  'swift-eqiad', 'swift-codfw', 'search-chi-eqiad', 'search-chi-codfw', 'search-chi', 'search-omega-eqiad',
+  'search-omega-codfw', 'search-omega', 'search-psi-eqiad', 'search-psi-codfw', 'search-psi',
+  'cloudelastic-chi-eqiad', 'cloudelastic-omega-eqiad', 'cloudelastic-psi-eqiad', 'mw-api-int',
+  'linkrecommendation', 'device-analytics', 'inference', 'wikifunctions', 'ipoid', 'test-kitchen',
+  'chart-renderer', 'wdqs-internal-main', 'wdqs-internal-scholarly', 'data-gateway', 'analytics-web',
+  'page-analytics', 'opensearch-semantic-search', 'opensearch-ipoid', 'opensearch-ttmserver-test',
+  'opensearch-toolhub-test',
 ];
 
 /** The wiki sites of environments/sites.yaml: every wiki-serving namespace serves all of them, as production. */
@@ -74,7 +81,7 @@ const webBase: ServiceProfile = {
     mcrouter: { requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '700m', memory: '200Mi' } },
     rsyslog: { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '1', memory: '300Mi' } },
   },
-  mesh: { upstreamTimeout: '180s', concurrency: 12, tracingSampling: 0.01 },
+  mesh: { upstreamTimeout: '180s', concurrency: 12, tracingSampling: 0.01, listeners: meshListeners },
   logging: { udp2logRateLimit: { intervalSeconds: 1, burst: 100 } },
   sidecars: { exporters: true, mcrouter: false, rsyslog: true },
   placement: { nodeSelector: {}, tolerations: [] },
@@ -205,7 +212,8 @@ definitions.push(
     php: { ...sharedPhp, develMode: true, workers: 24 },
     // Requests are fixed and limits not enforced, as mw-experimental.
     resources: { ...webBase.resources, app: { requests: { cpu: '1000m', memory: '3500Mi' } } },
-    mesh: debugMesh,
+    // Production runs 24 envoy workers for parsoid and disables its tracing.
+    mesh: { ...webBase.mesh, concurrency: 24, tracingSampling: undefined },
     placement: experimentalNodes,
     hostPaths: [{ name: 'srv-parsoid-testing', path: '/srv/parsoid-testing', mountPath: '/srv/parsoid-testing', readOnly: true, container: 'app' }],
     podLabels: { alerting: 'disabled' },

@@ -9,6 +9,7 @@ import { checkReleaseImages, parseImages, type Images } from '../config/images.j
 import type { Deployments, ReleaseSpec } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
 import { parseSites, type SitesFile } from '../config/sites.js';
+import { parseMeshCatalogue, type MeshCatalogue } from '../config/services-mesh.js';
 
 export interface SourceFile {
   /** The name used in messages (relative to the working directory). */
@@ -21,6 +22,7 @@ export interface ConfigFiles {
   readonly deployments: SourceFile;
   readonly images: SourceFile;
   readonly sites: SourceFile;
+  readonly services: SourceFile;
 }
 
 export interface TypedConfig {
@@ -34,10 +36,13 @@ export interface ProjectInputs extends TypedConfig {
   readonly images: Images;
   /** The site catalogue (environments/sites.yaml): every vhost httpd can serve. */
   readonly sites: SitesFile;
+  readonly mesh: MeshCatalogue;
 }
 
 export function parseInputs(files: ConfigFiles, typed: TypedConfig): ProjectInputs {
   const images = parseImages(files.images.file, files.images.text);
+  const mesh = parseMeshCatalogue(files.services.file, files.services.text);
+  checkMeshListeners(typed.profiles, mesh);
   const deployments = parseDeployments(files.deployments.file, files.deployments.text);
   const sites = parseSites(files.sites.file, files.sites.text);
   checkProfileSites(typed.profiles, sites, files.sites.file);
@@ -53,7 +58,7 @@ export function parseInputs(files: ConfigFiles, typed: TypedConfig): ProjectInpu
     }
     checkProfileCovers(deployments, profile, release);
   }
-  return { ...typed, deployments, images, sites };
+  return { ...typed, deployments, images, sites, mesh };
 }
 
 /** A cluster whose Applications render through the Argo CD plugin needs the plugin's source repository. */
@@ -76,6 +81,19 @@ function checkProfileSites(profiles: readonly ServiceProfile[], sites: SitesFile
       throw new ConfigError({ file: 'environments/profiles.ts', field: fieldPath([i, 'sites', j]) }, `${profile.namespace} serves site "${site}", which ${sitesFile} does not have; its sites: ${[...known].sort().join(', ')}`);
     }),
   );
+}
+
+/** Every listener a profile names is in the catalogue. */
+function checkMeshListeners(profiles: readonly ServiceProfile[], mesh: MeshCatalogue): void {
+  const known = new Set(mesh.listeners.map((l) => l.name));
+  profiles.forEach((profile, i) => {
+    const at = profile.mesh.listeners.findIndex((name) => !known.has(name));
+    if (at < 0) return;
+    throw new ConfigError(
+      { file: 'environments/profiles.ts', field: fieldPath([i, 'mesh', 'listeners', at]) },
+      `${profile.namespace} uses service-mesh listener "${profile.mesh.listeners[at]}", which environments/services.yaml does not define`,
+    );
+  });
 }
 
 /** A release needs its own port in the profile, or to be routed via a release that has one. */

@@ -52,7 +52,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
       unmanaged.set(spec.namespace, seen.add(spec.cluster));
       continue;
     }
-    managed.push(resolveRelease(spec, profile, clusters.get(spec.cluster)!, inputs.platform, inputs.images, inputs.deployments.supervisionRules, inputs.sites));
+    managed.push(resolveRelease(spec, profile, clusters.get(spec.cluster)!, inputs.platform, inputs.images, inputs.deployments.supervisionRules, inputs.sites, inputs.mesh));
   }
 
   // One App per chart: cdk8s validates every construct of the App on each chart.toJson(), so a

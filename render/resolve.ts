@@ -7,6 +7,7 @@ import { releaseImages } from '../config/images.js';
 import type { ReleaseSpec, Stage, SupervisionCheck, SupervisionRule } from '../config/model.js';
 import { profileInCluster, type Cluster, type Platform, type ServiceProfile } from '../config/profile.js';
 import type { SitesFile } from '../config/sites.js';
+import { meshListeners, type MeshCatalogue } from '../config/services-mesh.js';
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 
 export function resolveRelease(
@@ -17,6 +18,7 @@ export function resolveRelease(
   images: Images,
   rules: readonly SupervisionRule[],
   sites: SitesFile,
+  mesh: MeshCatalogue,
 ): ResolvedRelease {
   const routedVia = profile.routedVia[spec.release] ?? spec.release;
   const ports = routedVia === spec.release ? profile.ports[spec.release] : undefined;
@@ -38,6 +40,7 @@ export function resolveRelease(
     servergroup: profile.servergroupSuffixReleases.includes(spec.release) ? `kube-${spec.namespace}-${spec.release}` : `kube-${spec.namespace}`,
     checks: checksFor(rules, spec.scope, spec.stage),
     sites,
+    meshListeners: meshListeners(mesh, profile.mesh.listeners),
   };
 }
 

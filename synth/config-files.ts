@@ -12,6 +12,7 @@ const INPUT_FILES: { readonly [K in keyof ConfigFiles]: string } = {
   deployments: 'deployments.yaml',
   images: 'images.yaml',
   sites: 'sites.yaml',
+  services: 'services.yaml',
 };
 
 /**

@@ -22,7 +22,7 @@ describe('bench', () => {
 
   test('a 4x synthetic config has four times the managed releases, with unique ports', async () => {
     const read = async (name: string) => ({ file: `environments/${name}`, text: await readFile(join(PROJECT_ROOT, 'environments', name), 'utf8') });
-    const base = { typed: environments, deployments: await read('deployments.yaml'), images: await read('images.yaml'), sites: await read('sites.yaml') };
+    const base = { typed: environments, deployments: await read('deployments.yaml'), images: await read('images.yaml'), sites: await read('sites.yaml'), services: await read('services.yaml') };
     const managed = (typed: typeof environments | ReturnType<typeof scaleConfig>['typed'], files: ConfigFiles) => {
       const inputs = parseInputs(files, typed);
       const namespaces = new Set(typed.profiles.map((p) => p.namespace));

@@ -17,7 +17,7 @@ import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject } from '../render/render.js';
 import { runCli, tempDir } from './support/cli.js';
-import { COLLAPSED, IMAGES, inputsFrom, SITES } from './support/fixtures.js';
+import { COLLAPSED, IMAGES, inputsFrom, SERVICES, SITES } from './support/fixtures.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -75,7 +75,7 @@ describe('names that are JavaScript object keys are plain names', () => {
     const profile = checked('profiles.ts', ServiceProfile, { ...mwWeb, ports: { ...mwWeb.ports, constructor: { tls: 4499 } } });
     const typed = { ...environments, profiles: environments.profiles.map((p) => (p === mwWeb ? profile : p)) };
     const inputs = parseInputs(
-      { deployments: { file: 'deployments.yaml', text: COLLAPSED.replace('main: {}', 'main: {}\n    constructor: {}') }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES },
+      { deployments: { file: 'deployments.yaml', text: COLLAPSED.replace('main: {}', 'main: {}\n    constructor: {}') }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES, services: SERVICES },
       typed,
     );
     const manifest = renderProject(inputs).tree.get('eqiad/mw-web/constructor/manifest.yaml')!;
@@ -241,6 +241,7 @@ describe('input files: UTF-8, a size limit, bounded aliases', () => {
       writeFileSync(join(config, 'images.yaml'), bomb);
       writeFileSync(join(config, 'deployments.yaml'), targets());
       writeFileSync(join(config, 'sites.yaml'), SITES.text);
+      writeFileSync(join(config, 'services.yaml'), SERVICES.text);
       const run = runCli(['synth', '--config-dir', config, '--out', join(dir.path, 'dist')], { cwd: dir.path });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/^[^\n]*environments\/images\.yaml: YAML aliases expand too far[^\n]*\n$/) });
     } finally {

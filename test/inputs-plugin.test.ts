@@ -1,10 +1,10 @@
 /** Input loading refuses a plugin-mode cluster without a plugin source, before anything renders. */
 import * as environments from '../environments/index.js';
 import { ConfigError } from '../config/errors.js';
-import { COLLAPSED, inputsFrom, IMAGES, SITES } from './support/fixtures.js';
+import { COLLAPSED, inputsFrom, IMAGES, SERVICES, SITES } from './support/fixtures.js';
 import { parseInputs } from '../render/inputs.js';
 
-const files = { deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES };
+const files = { deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES, services: SERVICES };
 
 test('a cluster in plugin mode needs argocd.plugin in the platform: a config error naming both files', () => {
   const clusters = environments.clusters.map((c) => (c.name === 'eqiad' ? { ...c, argocdSource: 'plugin' as const } : c));

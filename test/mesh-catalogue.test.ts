@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, UserError } from '../config/errors.js';
 import { meshListeners, parseMeshCatalogue } from '../config/services-mesh.js';
+import * as environments from '../environments/index.js';
+import { parseInputs } from '../render/inputs.js';
 import { PROJECT } from './support/cli.js';
+import { COLLAPSED, IMAGES, SITES } from './support/fixtures.js';
 import { configMapEntry, productionRelease } from './programs/production.js';
 
 const FILE = 'environments/services.yaml';
@@ -54,5 +57,13 @@ describe('service-mesh catalogue', () => {
     const line = bad.split('\n').indexOf('- name: sessionstore') + 2;
     expect(() => parseMeshCatalogue(FILE, bad)).toThrow(ConfigError);
     expect(() => parseMeshCatalogue(FILE, bad)).toThrow(new RegExp(`^${FILE}:${line}: listeners\\[\\d+\\]\\.port: port 6005 is already used by listeners\\[\\d+\\] \\(eventgate-main\\)`));
+  });
+
+  test('a profile naming a listener the catalogue lacks is a config error naming the profile field', () => {
+    const profiles = environments.profiles.map((p) => (p.namespace === 'mw-api-int' ? { ...p, mesh: { ...p.mesh, listeners: ['sessionstore', 'sesionstore'] } } : p));
+    const index = profiles.findIndex((p) => p.namespace === 'mw-api-int');
+    const load = () => parseInputs({ deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES, services: { file: FILE, text } }, { ...environments, profiles });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`environments/profiles.ts: [${index}].mesh.listeners[1]: mw-api-int uses service-mesh listener "sesionstore", which environments/services.yaml does not define`);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { renderProject, type KubeObject } from '../render/render.js';
 import { PROJECT } from './support/cli.js';
 import { inputsFrom } from './support/fixtures.js';
@@ -94,7 +94,8 @@ describe('mw-debug', () => {
     expect(envOf(app).SERVERGROUP).toBe('kube-mw-debug-next');
     expect(app.volumeMounts.map((m: any) => m.mountPath)).toContain('/srv/mediawiki/w/debug');
     const envoy = objectsOf('eqiad/mw-debug/next/manifest.yaml').find((o) => o.kind === 'ConfigMap' && o.metadata.name.includes('envoy-config'));
-    expect(envoy.data['envoy.yaml']).toContain('retry_policy: {retry_on: 5xx, num_retries: 1}');
+    const ingress = parse(envoy.data['envoy.yaml']).static_resources.listeners.find((l: any) => l.listener_filters);
+    expect(ingress.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy).toEqual({ retry_on: '5xx', num_retries: 1 });
     expect(rollout.spec.replicas).toBe(2);
   });
 });
@@ -133,7 +134,9 @@ describe('per-release policies', () => {
   test('the NetworkPolicy admits the pod ports and the profile egress', () => {
     const policy = one('eqiad/mw-web/main/manifest.yaml', 'NetworkPolicy');
     expect(policy.spec.ingress[0].ports.map((p: any) => p.port)).toEqual([4450, 8080, 9117, 9118, 9181, 9361]);
-    expect(policy.spec.egress[0].ports).toContainEqual({ protocol: 'TCP', port: 3310, endPort: 3320 });
+    expect(policy.spec.egress[0].ports).toContainEqual({ protocol: 'TCP', port: 3320 });
+    // Each service-mesh upstream the pod's envoy calls, on its port.
+    expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.2.1.29/32' } }, { ipBlock: { cidr: '10.2.2.29/32' } }], ports: [{ protocol: 'TCP', port: 8081 }] });
   });
 
   test('the TLS proxy certificate comes from cert-manager with the service names', () => {

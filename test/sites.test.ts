@@ -10,7 +10,7 @@ import { ConfigError } from '../config/errors.js';
 import { parseSites, selectSites, type SitesFile } from '../config/sites.js';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
-import { COLLAPSED, IMAGES, SITES } from './support/fixtures.js';
+import { COLLAPSED, IMAGES, SERVICES, SITES } from './support/fixtures.js';
 import { checkApacheConfig } from '../validate/programs/apache.js';
 import { PROJECT } from './support/cli.js';
 import { productionRelease } from './programs/production.js';
@@ -62,7 +62,7 @@ describe('site catalogue', () => {
 
   test('a profile naming a site the catalogue does not have is a config error naming both files', () => {
     const typed = { ...environments, profiles: environments.profiles.map((p) => (p.namespace === 'mw-api-int' ? { ...p, sites: [...p.sites, 'mian'] } : p)) };
-    const load = () => parseInputs({ deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES }, typed);
+    const load = () => parseInputs({ deployments: { file: 'deployments.yaml', text: COLLAPSED }, images: { file: 'images.yaml', text: IMAGES }, sites: SITES, services: SERVICES }, typed);
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^environments\/profiles\.ts: \[2\]\.sites\[10\]: mw-api-int serves site "mian", which environments\/sites\.yaml does not have; its sites: foundation, main, /);
   });

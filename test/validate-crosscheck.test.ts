@@ -13,7 +13,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
-import { SITES } from './support/fixtures.js';
+import { SERVICES, SITES } from './support/fixtures.js';
 import { renderProject } from '../render/render.js';
 import { profilePolicyExceptions, validateRender } from '../validate/index.js';
 import { CRD_DIR, CRD_FILES } from '../scripts/build-schemas.js';
@@ -69,6 +69,7 @@ const inputs = parseInputs(
     deployments: { file: 'deployments.yaml', text: readFileSync(join(PROJECT, 'environments/deployments.yaml'), 'utf8') },
     images: { file: 'images.yaml', text: readFileSync(join(PROJECT, 'environments/images.yaml'), 'utf8') },
     sites: SITES,
+    services: SERVICES,
   },
   environments,
 );

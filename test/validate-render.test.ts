@@ -17,7 +17,7 @@ import { readTree, writeTreeAtomically } from '../synth/tree-io.js';
 import { UserError } from '../config/errors.js';
 import type { ServiceProfile } from '../config/profile.js';
 import { parseInputs, type ProjectInputs, type TypedConfig } from '../render/inputs.js';
-import { SITES } from './support/fixtures.js';
+import { SERVICES, SITES } from './support/fixtures.js';
 import { manifestText, renderProject, type RenderResult } from '../render/render.js';
 import { resolveRelease } from '../render/resolve.js';
 import { RULES, profilePolicyExceptions, reportJson, validateRender, type ValidationResult } from '../validate/index.js';
@@ -27,6 +27,7 @@ const files = () => ({
   deployments: { file: 'environments/deployments.yaml', text: readFileSync(join(PROJECT, 'environments/deployments.yaml'), 'utf8') },
   images: { file: 'environments/images.yaml', text: readFileSync(join(PROJECT, 'environments/images.yaml'), 'utf8') },
   sites: SITES,
+  services: SERVICES,
 });
 
 function typedWith(editProfile: (p: ServiceProfile) => ServiceProfile): TypedConfig {
@@ -87,7 +88,7 @@ describe('each broken input produces its own listed violation, exit 2, and the t
   const profile = inputs.profiles.find((p) => p.namespace === 'mw-web')!;
   const cluster = inputs.clusters.find((c) => c.name === 'eqiad')!;
   const chart = new MediaWikiRelease(new App({ outdir: '.' }), 'eqiad-mw-web-main', {
-    release: resolveRelease(spec, profile, cluster, inputs.platform, inputs.images, inputs.deployments.supervisionRules, inputs.sites),
+    release: resolveRelease(spec, profile, cluster, inputs.platform, inputs.images, inputs.deployments.supervisionRules, inputs.sites, inputs.mesh),
   });
   const service = chart.node.findAll().find((c) => c instanceof ApiObject && c.kind === 'Service') as ApiObject;
   setRawJson(service, ['spec', 'externalTrafficPolcy'], 'Local');

@@ -2,8 +2,9 @@
 import { clusters, platform, profiles } from '../../environments/index.js';
 import { profileInCluster, type ServiceProfile } from '../../config/profile.js';
 import type { ResolvedRelease } from '../../constructs/resolved-release.js';
+import { meshListeners, parseMeshCatalogue } from '../../config/services-mesh.js';
 import { parseSites } from '../../config/sites.js';
-import { SITES } from '../support/fixtures.js';
+import { SERVICES, SITES } from '../support/fixtures.js';
 
 const sites = parseSites(SITES.file, SITES.text);
 
@@ -35,5 +36,6 @@ export function mwWebMain(profileChanges: Partial<ServiceProfile> = {}): Resolve
     servergroup: 'kube-mw-web',
     checks: [],
     sites,
+    meshListeners: meshListeners(parseMeshCatalogue(SERVICES.file, SERVICES.text), profile.mesh.listeners),
   };
 }

@@ -11,13 +11,13 @@ import { parseInputs } from '../../render/inputs.js';
 import { renderProject } from '../../render/render.js';
 import { checkRenderedContent } from '../../validate/programs/index.js';
 import { PROJECT } from '../support/cli.js';
-import { SITES } from '../support/fixtures.js';
+import { SERVICES, SITES } from '../support/fixtures.js';
 import { startWebserverPod, webserverProgramsMissing, type WebserverPod } from '../support/webserver-pod.js';
 
 type Any = any; // rendered Kubernetes objects
 
 const read = (name: string) => ({ file: `environments/${name}`, text: readFileSync(join(PROJECT, 'environments', name), 'utf8') });
-const inputs = parseInputs({ deployments: read('deployments.yaml'), images: read('images.yaml'), sites: SITES }, environments);
+const inputs = parseInputs({ deployments: read('deployments.yaml'), images: read('images.yaml'), sites: SITES, services: SERVICES }, environments);
 const wanted = new Set(['eqiad/mw-web/main', 'eqiad/mw-debug/pinkunicorn']);
 const render = renderProject(inputs, { only: (r) => wanted.has(`${r.cluster}/${r.namespace}/${r.release}`) });
 const manifest = (path: string) => render.files.find((f) => f.path === path)!;

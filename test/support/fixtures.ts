@@ -8,6 +8,9 @@ import { PROJECT } from './cli.js';
 /** The real site catalogue, which every render reads. */
 export const SITES: SourceFile = { file: 'environments/sites.yaml', text: readFileSync(join(PROJECT, 'environments/sites.yaml'), 'utf8') };
 
+/** The project's service-mesh catalogue, as the CLI reads it. */
+export const SERVICES: SourceFile = { file: 'environments/services.yaml', text: readFileSync(join(PROJECT, 'environments/services.yaml'), 'utf8') };
+
 export const IMAGES = `registry: registry.example.org
 mw_kinds:
   image: restricted/mediawiki-multiversion
@@ -62,7 +65,7 @@ export const LEGACY = `- {namespace: mw-web, release: main, canary: canary, mw_f
 
 export function inputsFrom(deployments: string, images = IMAGES): ProjectInputs {
   return parseInputs(
-    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images }, sites: SITES },
+    { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images }, sites: SITES, services: SERVICES },
     environments,
   );
 }
