@@ -65,5 +65,9 @@ export function releaseEgress(release: ResolvedRelease): EgressRule[] {
     release.profile.mesh.tracingSampling === undefined
       ? []
       : [{ description: 'OpenTelemetry collector (traces)', pods: { namespace: otelCollector.namespace, labels: otelCollector.podLabels }, ports: [{ protocol: 'TCP', port: otelCollector.port }] }];
-  return [...release.profile.egress, ...mesh.values(), ...tracing];
+  // An in-pod mcrouter also reaches the other datacenter's memcached over TLS on 11214.
+  const mcrouter: EgressRule[] = release.profile.sidecars.mcrouter
+    ? [{ description: 'in-pod mcrouter: the other datacenter\'s memcached over TLS', cidrs: ['10.0.0.0/8'], ports: [{ protocol: 'TCP', port: 11214 }] }]
+    : [];
+  return [...release.profile.egress, ...mesh.values(), ...tracing, ...mcrouter];
 }

@@ -147,8 +147,9 @@ test('what docs/argocd.md says a cluster gets is what the render holds: sync opt
   const rollout = parseAllDocuments(manifest).map((d) => d.toJS() as Obj).find((o) => o?.kind === 'Rollout')!;
   expect(doc).toContain(`rollbackWindow: {revisions: ${rollout.spec.rollbackWindow.revisions}}`);
   expect(doc).toContain(`\`revisionHistoryLimit: ${rollout.spec.revisionHistoryLimit}\``);
-  // 600 s of envoy drain plus php-fpm's 1201 s in mw-jobrunner.
-  expect(doc).toMatch(/envoy's drain \(`DRAIN_TIME_S`, 600 s\)/);
-  expect(doc).toMatch(/1201 s in mw-jobrunner/);
-  expect(rollout.spec.template.spec.terminationGracePeriodSeconds).toBe(600 + 1201);
+  // The 8 s preStop sleep (longer than envoy's 3 s drain) plus php-fpm's 86400 s in mw-jobrunner.
+  expect(doc).toMatch(/`DRAIN_TIME_S` is 3 s/);
+  expect(doc).toMatch(/86400 s in\s+mw-jobrunner/);
+  expect(doc).toMatch(/so 86408 s/);
+  expect(rollout.spec.template.spec.terminationGracePeriodSeconds).toBe(8 + 86400);
 });

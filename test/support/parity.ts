@@ -31,6 +31,10 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   { what: 'mail config mount', production: '/var/www (the whole directory)', ours: '/var/www/.msmtprc (subPath)', why: 'mounting the directory hides whatever else the image keeps in /var/www' },
   { what: 'site file names', production: '10 files from puppet mediawiki::sites (02-redirects.conf …)', ours: 'one file per catalogue site (environments/sites.yaml)', why: 'adding a wiki domain is one catalogue entry; the vhost names are compared instead of file names' },
   { what: 'debug pages ConfigMap name', production: 'mediawiki-<release>-php-debug-config', ours: 'mediawiki-<release>-debug-php-files-<hash>', why: 'named after what it holds (the /w/debug php files)' },
+  { what: 'php env file mount', production: 'the whole /etc/php/<v>/fpm/env directory', ours: '/etc/php/<v>/fpm/env/envvars.inc by subPath', why: 'mounting the directory hides the image\'s own includes (mcrouter.inc); compared as the directory' },
+  { what: 'envoy admin interface env', production: 'ADMIN_SOCKET /var/run/envoy/admin.sock, ADMIN_PORT 1666 (unused)', ours: 'neither: admin on TCP 127.0.0.1:9901, the drain script\'s default', why: 'no writable /var/run/envoy volume in the restricted pod; not compared' },
+  { what: 'canary and migration certificate SANs', production: 'mediawiki-<release>-tls-service… (a Service that does not exist)', ours: 'mediawiki-main-tls-service…, the Service the pods serve behind', why: 'clients reach these pods through main\'s Service; compared as mediawiki-<service>-tls-service' },
+  { what: 'mw-debug vardump.php', production: 'in the debug pages ConfigMap', ours: 'left out', why: 'it dumps $_SERVER without the password check the other debug pages have; not compared' },
   { what: 'mount path trailing slashes', production: '/etc/envoy/, /usr/share/GeoIP/', ours: 'without the slash', why: 'the same directory' },
 ];
 
@@ -65,13 +69,18 @@ export interface ReleaseFacts {
   readonly mcrouterConfig?: unknown;
 }
 
+/** Env names left out on purpose (see DELIBERATE_DIFFERENCES). */
+const NOT_COMPARED_ENV = new Set(['ADMIN_PORT', 'ADMIN_SOCKET']);
+/** ConfigMap keys left out on purpose (see DELIBERATE_DIFFERENCES). */
+const NOT_COMPARED_KEYS = new Set(['vardump.php']);
+
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
 
 /** A mount path as compared: the deliberate differences above taken out. */
 function normalMountPath(path: string): string {
   const p = path.replace(/\/+$/, '');
   if (p.startsWith('/etc/apache2/sites-enabled/')) return '/etc/apache2/sites-enabled/<site>';
-  if (/^\/etc\/php\/[\d.]+\/fpm\/env$/.test(p)) return '/etc/php/<v>/fpm/env';
+  if (/^\/etc\/php\/[\d.]+\/fpm\/env(\/envvars\.inc)?$/.test(p)) return '/etc/php/<v>/fpm/env';
   if (p === '/var/www/.msmtprc') return '/var/www';
   return p;
 }
@@ -103,7 +112,7 @@ export function releaseFacts(objects: readonly Obj[], release: string): ReleaseF
   const containers = new Map<string, ContainerFacts>(
     (pod.containers as Obj[]).map((c) => [
       c.name.replace(prefix, ''),
-      { args: (c.args ?? []).map(String), env: sorted((c.env ?? []).map((e: Obj) => e.name)), mounts: sorted((c.volumeMounts ?? []).map((m: Obj) => normalMountPath(m.mountPath))) },
+      { args: (c.args ?? []).map(String), env: sorted((c.env ?? []).map((e: Obj) => e.name).filter((name: string) => !NOT_COMPARED_ENV.has(name))), mounts: sorted((c.volumeMounts ?? []).map((m: Obj) => normalMountPath(m.mountPath))) },
     ]),
   );
   const httpd = (pod.containers as Obj[]).find((c) => c.name === `${prefix}httpd`);
@@ -150,11 +159,11 @@ export function releaseFacts(objects: readonly Obj[], release: string): ReleaseF
 
   return {
     containers,
-    configMaps: new Map(configMapObjects.map((o) => [configMapKey(o.metadata.name, prefix), sorted(Object.keys(o.data ?? {}))])),
+    configMaps: new Map(configMapObjects.map((o) => [configMapKey(o.metadata.name, prefix), sorted(Object.keys(o.data ?? {}).filter((key) => !NOT_COMPARED_KEYS.has(key)))])),
     replicas: workload.kind === 'DaemonSet' ? null : (workload.spec.replicas ?? 1),
     nodePorts: service.flatMap((s) => (s.spec.ports as Obj[]).map((p) => p.nodePort).filter((n) => n !== undefined)).sort((a, b) => a - b),
     egress: sorted(egress),
-    sans: sorted(certificate?.spec?.dnsNames ?? []),
+    sans: sorted((certificate?.spec?.dnsNames ?? []).map((name: string) => name.replace(/^mediawiki-[a-z0-9-]+-tls-service\./, 'mediawiki-<service>-tls-service.'))),
     envoyBootstraps,
     vhostNames: sorted(vhostNames),
     listeners: sorted(listeners),
