@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   publish: () => import('./commands/publish.js'),
   generate: () => import('./commands/generate.js'),
   bump: () => import('./commands/bump.js'),
+  plan: () => import('./commands/plan.js'),
+  rollback: () => import('./commands/rollback.js'),
 };
 
 const VERSION_FLAGS = new Set(['-V', '--version']);
@@ -44,7 +46,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 export async function main(argv: string[]): Promise<number> {
   try {
     await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may ask for a non-zero exit without failing (diff --exit-code).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; usage mistakes are bad input (2). Commander already printed the message.
