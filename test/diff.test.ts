@@ -26,7 +26,7 @@ async function diff(options: Partial<Omit<DiffOptions, 'projectDir'>>, json = fa
   const full = { branch: 'main', dist: 'dist', projectDir: project, ...options };
   try {
     const result = await runDiff(full);
-    return { stdout: json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, full.dist) };
+    return { stdout: json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result) };
   } catch (err) {
     if (err instanceof UserError) return { stdout: '', error: err };
     throw err;
@@ -42,7 +42,7 @@ test('diff against another rendered directory lists changed releases with image 
   await writeTree(path.join(project, 'dist'), fixtureTree(moved));
   await writeTree(path.join(project, 'old'), fixtureTree(config));
 
-  const text = await runCli(['diff', '--against', 'old'], project);
+  const text = await runCli(['diff', '--dist', '--stat', '--against', 'old'], project);
   expect(text.code).toBe(0);
   expect(text.stdout).toContain('dist/ compared with old:\n~ codfw/mw-web/next\n    ~ Rollout/mw-web-next\n');
   expect(text.stdout).toContain(
