@@ -6,7 +6,7 @@
  */
 import { compareStrings } from '../config/compare.js';
 import type { ReleaseIndexEntry, ReleasesIndex, Stage } from '../render/releases-index.js';
-import { formatSeconds, planRelease, stepText, type ReleasePlan } from '../render/rollout-plan.js';
+import { formatSeconds, planRelease, planRows, type ReleasePlan } from '../render/rollout-plan.js';
 import type { RenderedTree } from '../render/tree.js';
 import { readReleasesIndex } from './releases-index.js';
 import { releaseId } from './tree-changes.js';
@@ -108,7 +108,7 @@ export function formatPlan(plans: readonly PlannedRelease[]): string {
     if (p.window && !p.window.open) {
       lines.push(`  outside a deployment window (${p.window.blockedBy.join('; ')}): next opens ${p.window.opensAt ?? 'not within two weeks'}`);
     }
-    lines.push(...table(['step', 'action', 'new pods', 'stable pods', 'time'], stepRows(p)).map((l) => `  ${l}`), '');
+    lines.push(...table(['step', 'action', 'new pods', 'stable pods', 'time'], planRows(p)).map((l) => `  ${l}`), '');
   }
   const total = planJson(plans);
   lines.push(`${plans.length} release${plans.length === 1 ? '' : 's'} in ${total.stages.join(' → ')}; at least ${formatSeconds(total.minimumSeconds)} from the first sync to the last pod (stages in turn, releases of a stage in parallel)`);
@@ -123,27 +123,10 @@ export function releaseHeadline(p: PlannedRelease): string {
   return parts.join('; ');
 }
 
-function stepRows(p: PlannedRelease): string[][] {
-  return p.steps.map((s, i) => {
-    const last = i === p.steps.length - 1;
-    const step = last ? 'done' : String(i + 1);
-    if (s.kind === 'setWeight') return [step, last ? 'promote: 100%' : `setWeight ${s.weight}%`, String(s.canaryPods), String(s.stablePods), ''];
-    if (s.kind === 'pause') return [step, s.seconds === null ? 'pause (until promoted)' : 'pause', '', '', s.seconds === null ? 'manual' : formatSeconds(s.seconds)];
-    return [step, stepText(s), '', '', `≥ ${formatSeconds(s.minimumSeconds)}`];
-  });
-}
-
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
-
-/** Markdown for request bodies and dist/README.md: a table of steps for one release. */
-export function planMarkdownTable(p: ReleasePlan): string[] {
-  if (p.workload === 'DaemonSet') return ['DaemonSet: rolling update, one pod per node; no canary steps.'];
-  const rows = stepRows(p as PlannedRelease);
-  return ['| Step | Action | New pods | Stable pods | Time |', '| --- | --- | ---: | ---: | --- |', ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)];
 }
 
 /** A Mermaid flowchart of the stages and how many releases each rolls (GitHub and GitLab draw it). */

@@ -10,6 +10,7 @@ import { ClusterApplicationSet } from '../constructs/cluster-application-set.js'
 import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import type { ProjectInputs } from './inputs.js';
 import { renderReadme } from './readme.js';
+import { planRelease } from './rollout-plan.js';
 import type { ReleaseIndexEntry, ReleasesIndex, UnmanagedNamespace } from './releases-index.js';
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 import { resolveRelease } from './resolve.js';
@@ -98,7 +99,9 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     })),
   };
   entries.push(['releases.json', `${JSON.stringify(index, null, 2)}\n`]);
-  entries.push(['README.md', renderReadme(index, stableName(inputs.deployments.file), stableName(inputs.images.file))]);
+  const objectsByPath = new Map(files.map((f) => [f.path, f.objects]));
+  const plans = options.only ? [] : index.releases.map((entry) => planRelease(entry, objectsByPath.get(entry.path) ?? []));
+  entries.push(['README.md', renderReadme(index, stableName(inputs.deployments.file), stableName(inputs.images.file), plans)]);
 
   const warnings = index.unmanaged.length
     ? [`skipped ${index.unmanaged.length} namespace${index.unmanaged.length > 1 ? 's' : ''} without a service profile (listed as unmanaged in README.md): ${index.unmanaged.map((u) => u.namespace).join(', ')}`]

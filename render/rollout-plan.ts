@@ -160,3 +160,22 @@ export function stepText(step: PlanStep): string {
   const gates = step.gates.flatMap((g) => g.metrics.map((m) => `${m.name}${m.successCondition ? ` (${m.successCondition})` : m.provider === 'job' ? ' (job exits 0)' : ''}`));
   return `analysis ${gates.join(', ')}`;
 }
+
+/** The rows of a plan table: step, action, new pods, stable pods, time. */
+export function planRows(p: ReleasePlan): string[][] {
+  return p.steps.map((s, i) => {
+    const last = i === p.steps.length - 1;
+    const step = last ? 'done' : String(i + 1);
+    if (s.kind === 'setWeight') return [step, last ? 'promote: 100%' : `setWeight ${s.weight}%`, String(s.canaryPods), String(s.stablePods), ''];
+    if (s.kind === 'pause') return [step, s.seconds === null ? 'pause (until promoted)' : 'pause', '', '', s.seconds === null ? 'manual' : formatSeconds(s.seconds)];
+    return [step, stepText(s), '', '', `≥ ${formatSeconds(s.minimumSeconds)}`];
+  });
+}
+
+/** Markdown for request bodies and dist/README.md: a table of steps for one release. */
+export function planMarkdownTable(p: ReleasePlan): string[] {
+  if (p.workload === 'DaemonSet') return ['DaemonSet: rolling update, one pod per node; no canary steps.'];
+  const rows = planRows(p);
+  return ['| Step | Action | New pods | Stable pods | Time |', '| --- | --- | ---: | ---: | --- |', ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)];
+}
+
