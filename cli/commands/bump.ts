@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import { BRANCH_PREFIX, BUILD_BRANCH, runBump, type BumpTarget } from '../bump/run.js';
 import { scrubError } from '../../git/redact.js';
 import { envScrubber } from '../secrets.js';
+import { progressReporter } from '../progress.js';
 
 interface BumpFlags {
   flavour?: string;
@@ -26,6 +27,7 @@ interface BumpFlags {
   configDir: string;
   out: string;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /** Test knob: milliseconds one "retry after N seconds" second lasts for the HTTP clients. */
@@ -56,7 +58,8 @@ export function register(program: Command): void {
     .option('--remote <name>', 'the git remote to fetch the base from and push the branch to', 'origin')
     .option('--config-dir <dir>', 'directory holding images.yaml and deployments.yaml', DEFAULT_CONFIG_DIR)
     .option('--out <dir>', 'the rendered tree re-rendered by the bump', 'dist')
-    .option('--json', 'print one JSON object: {branch, commit, request: {url, number} | null, action: created|updated|unchanged}')
+    .option('--dry-run', 'print the branch, commit message, request title and body it would send; push nothing, call no API')
+    .option('--json', 'print one JSON object: {branch, commit, request: {url, number} | null, action: created|updated|unchanged} (with --dry-run: {branch, dryRun, message, title, body})')
     .addHelpText(
       'after',
       '\nTokens come only from the environment: GITHUB_TOKEN (GitHub; with GITHUB_API_URL, GITHUB_REPOSITORY) or\n' +
@@ -85,8 +88,12 @@ export function register(program: Command): void {
           scrub,
           log: (message) => process.stderr.write(`${scrub(message)}\n`),
           retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 && env[RETRY_BASE_VARIABLE] ? retryBase : undefined,
+          dryRun: Boolean(flags.dryRun),
+          progress: progressReporter({ json: flags.json, env }),
         });
-        if (flags.json) {
+        if (result.preview) {
+          process.stdout.write(scrub(previewText(result.branch, result.preview, Boolean(flags.json))));
+        } else if (flags.json) {
           process.stdout.write(`${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`);
         } else {
           process.stdout.write(`${scrub(result.summary)}\n`);
@@ -95,6 +102,12 @@ export function register(program: Command): void {
         throw scrubError(err, scrub);
       }
     });
+}
+
+/** What a dry run would push and send, for people or (--json) for programs. */
+export function previewText(branch: string, preview: { message: string; title: string; body: string }, json: boolean): string {
+  if (json) return `${JSON.stringify({ branch, dryRun: true, ...preview })}\n`;
+  return [`branch: ${branch}`, '', '--- commit message ---', preview.message.trimEnd(), '', `--- request title ---`, preview.title, '', '--- request body ---', preview.body.trimEnd(), ''].join('\n');
 }
 
 function target(flags: BumpFlags): BumpTarget {

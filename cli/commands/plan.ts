@@ -11,6 +11,7 @@ import { UserError } from '../../config/errors.js';
 import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import { readTree } from '../../synth/tree-io.js';
 import { renderSources } from '../render-sources.js';
+import { withWindows } from '../windows.js';
 import type { PlannedRelease, ReleaseFilter } from '../../changes/plan.js';
 
 export interface PlanOptions extends ReleaseFilter {
@@ -70,15 +71,4 @@ export async function runPlan(options: PlanOptions): Promise<PlannedRelease[]> {
     throw new UserError(`no rendered release matches ${what} (--cluster/--namespace/--release).`);
   }
   return withWindows(plans, options.at ?? new Date());
-}
-
-/** Each plan with when its next deployment window opens, from environments/windows.ts. */
-async function withWindows(plans: PlannedRelease[], at: Date): Promise<PlannedRelease[]> {
-  const [{ windows }, { nextOpening, windowsFor, windowState }] = await Promise.all([import('../../environments/windows.js'), import('../../config/windows.js')]);
-  return plans.map((p) => {
-    const apply = windowsFor(windows, p);
-    const state = windowState(apply, at);
-    const opens = state.open ? null : nextOpening(apply, at);
-    return { ...p, window: { open: state.open, opensAt: opens ? opens.toISOString() : null, blockedBy: state.blockedBy } };
-  });
 }

@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { progressReporter } from '../progress.js';
 import { publishMessage } from '../../changes/publish-message.js';
 import { readPublishedIndex } from '../../changes/releases-index.js';
 import { fileChanges, gitBlobId, hasFileChanges, type FileChanges } from '../../changes/tree-changes.js';
@@ -77,6 +78,7 @@ Exit codes: 0 published or nothing to publish; 2 bad input (missing dist/, bad f
     )
     .action(async (opts: { repo?: string; branch: string; message?: string; dist: string; json?: boolean }) => {
       const projectDir = process.cwd();
+      progressReporter({ json: opts.json })(`publishing ${opts.dist}/ to the deployment repository (${opts.branch})`);
       const result = await runPublish({
         repo: opts.repo,
         branch: opts.branch,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import { runSynth, type SynthResult } from '../../synth/index.js';
+import { progressReporter } from '../progress.js';
 
 export function register(program: Command): void {
   program
@@ -13,6 +14,7 @@ export function register(program: Command): void {
     .option('--config-dir <dir>', 'directory holding deployments.yaml and images.yaml', DEFAULT_CONFIG_DIR)
     .option('--out <dir>', 'output directory (the deployment repository tree)', 'dist')
     .action(async (opts: { configDir: string; out: string }) => {
+      progressReporter()(`rendering and validating every release from ${opts.configDir}/`);
       const result = await runSynth({ configDir: opts.configDir, out: opts.out });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${summary(result, opts.out)}\n`);
