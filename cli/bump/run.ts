@@ -26,6 +26,7 @@ import { parseImages } from '../../config/images.js';
 import { planTree, type PlannedRelease } from '../../changes/plan.js';
 import { readTree } from '../../synth/tree-io.js';
 import { withWindows } from '../windows.js';
+import { rollbackTag } from './history.js';
 import { renderWithSynth, type RenderFn } from './render.js';
 
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
@@ -41,10 +42,10 @@ export type BumpTarget =
       readonly tag: string;
       readonly digest?: string;
       readonly digestKind?: string;
-      /** Restoring an earlier tag (`mw-gitops rollback`): its own branch, title and body. */
-      readonly rollback?: boolean;
     }
-  | { readonly kind: 'build'; readonly build: string };
+  | { readonly kind: 'build'; readonly build: string }
+  /** Restore the tag the flavour had before on the base (`mw-gitops rollback`), or `to`; its own branch, title and body. */
+  | { readonly kind: 'rollback'; readonly flavour: string; readonly to?: string };
 
 export interface BumpOptions {
   /** The source repository (any directory inside it). */
@@ -98,19 +99,21 @@ export interface BumpResult {
 
 export function branchFor(target: BumpTarget): string {
   if (target.kind === 'build') return BUILD_BRANCH;
-  return `${target.rollback ? ROLLBACK_PREFIX : BRANCH_PREFIX}${target.flavour}`;
+  return `${target.kind === 'rollback' ? ROLLBACK_PREFIX : BRANCH_PREFIX}${target.flavour}`;
 }
 
 export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promise<BumpResult> {
   // Everything checkable without git or network comes first: bad input changes nothing.
   const { target } = options;
-  if (target.kind === 'flavour') {
-    validateTag(target.tag, '--tag');
-    if (target.digest !== undefined) validateDigest(target.digest);
+  if (target.kind === 'build') validateTag(target.build, '--build');
+  else {
+    if (target.kind === 'flavour') validateTag(target.tag, '--tag');
+    if (target.kind === 'rollback' && target.to !== undefined) validateTag(target.to, '--to');
+    if (target.kind === 'flavour' && target.digest !== undefined) validateDigest(target.digest);
     if (!FlavourName.safeParse(target.flavour).success) {
       throw new UserError(`--flavour ${JSON.stringify(target.flavour)} is not a flavour name (lower-case letters, digits, ".", "_" and "-").`);
     }
-  } else validateTag(target.build, '--build');
+  }
   const branch = branchFor(target);
   const host = options.openPr && !options.dryRun
     ? (deps.host ?? createHost(options.host, options.env, { scrub: options.scrub, warn: options.log, retryBaseMs: options.retryBaseMs }))
@@ -207,7 +210,11 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       const edit =
         target.kind === 'build'
           ? setBuild(before, target.build, { file: ctx.imagesLabel })
-          : setFlavourTag(before, target.flavour, target.tag, target.digest, { file: ctx.imagesLabel, digestKey: target.digestKind });
+          : target.kind === 'rollback'
+            ? setFlavourTag(before, target.flavour, await rollbackTag(git, refs.base, `${ctx.configRel}/images.yaml`, before, target, `${options.remote}/${base}`), undefined, {
+                file: ctx.imagesLabel,
+              })
+            : setFlavourTag(before, target.flavour, target.tag, target.digest, { file: ctx.imagesLabel, digestKey: target.digestKind });
       if (edit.changes.length === 0) return await alreadyOnBase(ctx, baseSha);
 
       // 4. Re-render dist/ from the edited config.
@@ -221,7 +228,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       // 5. One commit on top of the base, unless the remote branch already is exactly that.
       await git.run(['add', '--all', '--', `${ctx.configRel}/images.yaml`, ctx.outRel], { cwd: worktree });
       const tree = (await git.run(['write-tree'], { cwd: worktree })).trim();
-      const rollback = target.kind === 'flavour' && Boolean(target.rollback);
+      const rollback = target.kind === 'rollback';
       const title = requestTitle(edit.changes, target.kind === 'build' ? target.build : undefined, rollback);
       const rows = affectedImages(oldIndex, newIndex);
       const releaseIds = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
@@ -348,7 +355,12 @@ function commitMessage(title: string, changes: readonly ImageChange[], releases:
 async function alreadyOnBase(ctx: Context, baseSha: string): Promise<BumpResult> {
   const { options, branch, base } = ctx;
   const target = options.target;
-  const what = target.kind === 'build' ? `every flavour is already at build ${target.build}` : `${target.flavour} is already at ${target.tag}${target.digest ? ` (${target.digest})` : ''}`;
+  const what =
+    target.kind === 'build'
+      ? `every flavour is already at build ${target.build}`
+      : target.kind === 'rollback'
+        ? `${target.flavour} is already at ${target.to}`
+        : `${target.flavour} is already at ${target.tag}${target.digest ? ` (${target.digest})` : ''}`;
   const summary = `${what} on ${options.remote}/${base}; nothing to do`;
   options.log(summary);
   let request: HostRequest | null = null;
