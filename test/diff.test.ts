@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { diffJson, formatDiff, runDiff, type DiffOptions } from '../cli/commands/diff.js';
+import { diffJson, formatDiff, runDiff, useColor, type DiffOptions } from '../cli/commands/diff.js';
+import { committedTree, copyEnvironments } from './support/cli.js';
 import { UserError } from '../config/errors.js';
 import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
 import { git, initBare, publishInProcess, runCli, tempDir } from './support/git.js';
@@ -103,4 +104,51 @@ test('diff --against something that is neither a directory nor a ref is a UserEr
   const noDist = await diff({ dist: 'nowhere' });
   expect(noDist.error?.exitCode).toBe(2);
   expect(noDist.error?.message).toContain('run `mw-gitops synth` first');
+});
+
+describe('diff of the sources (no synth)', () => {
+  /** A project: a copy of environments/ and the committed dist/. */
+  async function sourceProject(): Promise<string> {
+    const dir = path.join(tmp.dir, 'src');
+    copyEnvironments(dir);
+    await writeTree(path.join(dir, 'dist'), committedTree('dist'));
+    return dir;
+  }
+  const WEB_OLD = '2025-03-04-105954-webserver-bookworm';
+  const WEB_NEW = '2025-04-01-000000-webserver-bookworm';
+
+  test('a changed tag shows -/+ image lines per release of that flavour; --exit-code is 1, and 0 once nothing differs', async () => {
+    const dir = await sourceProject();
+    const images = path.join(dir, 'environments/images.yaml');
+    const original = await fs.readFile(images, 'utf8');
+    await fs.writeFile(images, original.replace(`tag: ${WEB_OLD}`, `tag: ${WEB_NEW}`));
+
+    const changed = await runCli(['diff', '--exit-code'], dir);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout.startsWith('the render of environments/ compared with dist/:\n')).toBe(true);
+    const hunk = new RegExp(
+      `~ eqiad/mw-web/main\\n    ~ Rollout/mediawiki-main\\n.*\\n        @@ -\\d+,7 \\+\\d+,7 @@\\n(        [ ].*\\n){3}` +
+        `        -\\s+image: docker-registry.discovery.wmnet/restricted/mediawiki-webserver:${WEB_OLD}\\n` +
+        `        \\+\\s+image: docker-registry.discovery.wmnet/restricted/mediawiki-webserver:${WEB_NEW}\\n`,
+    );
+    expect(changed.stdout).toMatch(hunk);
+    expect(changed.stdout).not.toContain('\x1b[');
+
+    // In process: --stat keeps the listing without field diffs; colour paints - and + lines.
+    const result = await runDiff({ source: 'render', configDir: 'environments', dist: 'dist', branch: 'main', projectDir: dir, patches: true });
+    const stat = { ...result, diff: { ...result.diff, releases: result.diff.releases.map(({ patches: _, ...r }) => r) } };
+    const statText = await formatDiff(stat);
+    expect(statText).not.toContain('@@');
+    expect(statText).toContain('    ~ Rollout/mediawiki-main\n        image mediawiki-main-httpd:');
+    expect(statText.trim().split('\n').pop()).toBe(result.summary);
+    expect(await formatDiff(result, true)).toMatch(/\x1b\[31m-\s+image: .*\x1b\[0m/);
+    expect(useColor({ color: true }, {}, true)).toBe(true);
+    expect(useColor({ color: true }, { NO_COLOR: '1' }, true)).toBe(false);
+    expect(useColor({ color: false }, {}, true)).toBe(false);
+    expect(useColor({ color: true }, {}, false)).toBe(false);
+
+    await fs.writeFile(images, original);
+    const same = await runCli(['diff', '--exit-code'], dir);
+    expect({ code: same.code, stdout: same.stdout }).toEqual({ code: 0, stdout: 'no changes: the render of environments/ matches dist/\n' });
+  });
 });

@@ -106,10 +106,15 @@ Exit codes: 0 (differences or not, unless --exit-code: then 1 when something dif
         patches: !flags.stat || Boolean(flags.json),
         projectDir,
       });
-      const color = !flags.json && flags.color && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+      const color = useColor(flags, process.env, Boolean(process.stdout.isTTY));
       process.stdout.write(flags.json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, color));
       if (flags.exitCode && result.changed) process.exitCode = 1;
     });
+}
+
+/** Colour only for a person at a terminal who has not said no (--no-color, NO_COLOR: https://no-color.org). */
+export function useColor(flags: { json?: boolean; color: boolean }, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  return !flags.json && flags.color && !env.NO_COLOR && isTTY;
 }
 
 export function diffJson(result: DiffResult): Record<string, unknown> {
