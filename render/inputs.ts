@@ -8,6 +8,7 @@ import { ConfigError, fieldPath } from '../config/errors.js';
 import { checkReleaseImages, parseImages, type Images } from '../config/images.js';
 import type { Deployments, ReleaseSpec } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
+import type { DeploymentWindow } from '../config/windows.js';
 
 export interface SourceFile {
   /** The name used in messages (relative to the working directory). */
@@ -19,6 +20,8 @@ export interface TypedConfig {
   readonly clusters: readonly Cluster[];
   readonly profiles: readonly ServiceProfile[];
   readonly platform: Platform;
+  /** Deployment windows (environments/windows.ts), for the AppProject's syncWindows; @default none */
+  readonly windows?: readonly DeploymentWindow[];
 }
 
 export interface ProjectInputs extends TypedConfig {
