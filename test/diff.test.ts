@@ -117,7 +117,7 @@ describe('diff of the sources (no synth)', () => {
   const WEB_OLD = '2025-03-04-105954-webserver-bookworm';
   const WEB_NEW = '2025-04-01-000000-webserver-bookworm';
 
-  test('a changed tag shows -/+ image lines per release of that flavour; --exit-code is 1, and 0 once nothing differs', async () => {
+  test('a changed tag shows -/+ image lines per release of that flavour; --exit-code is 1; back at the committed tag nothing differs', async () => {
     const dir = await sourceProject();
     const images = path.join(dir, 'environments/images.yaml');
     const original = await fs.readFile(images, 'utf8');
@@ -134,21 +134,31 @@ describe('diff of the sources (no synth)', () => {
     expect(changed.stdout).toMatch(hunk);
     expect(changed.stdout).not.toContain('\x1b[');
 
-    // In process: --stat keeps the listing without field diffs; colour paints - and + lines.
-    const result = await runDiff({ source: 'render', configDir: 'environments', dist: 'dist', branch: 'main', projectDir: dir, patches: true });
-    const stat = { ...result, diff: { ...result.diff, releases: result.diff.releases.map(({ patches: _, ...r }) => r) } };
-    const statText = await formatDiff(stat);
-    expect(statText).not.toContain('@@');
-    expect(statText).toContain('    ~ Rollout/mediawiki-main\n        image mediawiki-main-httpd:');
-    expect(statText.trim().split('\n').pop()).toBe(result.summary);
-    expect(await formatDiff(result, true)).toMatch(/\x1b\[31m-\s+image: .*\x1b\[0m/);
-    expect(useColor({ color: true }, {}, true)).toBe(true);
-    expect(useColor({ color: true }, { NO_COLOR: '1' }, true)).toBe(false);
-    expect(useColor({ color: false }, {}, true)).toBe(false);
-    expect(useColor({ color: true }, {}, false)).toBe(false);
-
+    // Back to the committed tag: nothing differs (exit 0 is main() returning process.exitCode, unset here).
     await fs.writeFile(images, original);
-    const same = await runCli(['diff', '--exit-code'], dir);
-    expect({ code: same.code, stdout: same.stdout }).toEqual({ code: 0, stdout: 'no changes: the render of environments/ matches dist/\n' });
+    const same = await runDiff({ source: 'render', configDir: 'environments', dist: 'dist', branch: 'main', projectDir: dir, patches: true });
+    expect(same.changed).toBe(false);
+    expect(await formatDiff(same)).toBe('no changes: the render of environments/ matches dist/\n');
   });
+});
+
+test('--stat keeps the listing without field diffs; colour paints - and + lines, only on a terminal that has not said no', async () => {
+  await writeTree(path.join(project, 'dist'), fixtureTree(moved));
+  await writeTree(path.join(project, 'old'), fixtureTree(config));
+  const result = await runDiff({ against: 'old', branch: 'main', dist: 'dist', projectDir: project, patches: true });
+  const stat = await runDiff({ against: 'old', branch: 'main', dist: 'dist', projectDir: project });
+  const full = await formatDiff(result);
+  const statText = await formatDiff(stat);
+  expect(full).toMatch(/^ {8}@@ -\d+,\d+ \+\d+,\d+ @@$/m);
+  expect(full).toMatch(/^ {8}-\s+(- )?image: \S+:2025-03-04-105954-publish-next$/m);
+  expect(full).toMatch(/^ {8}\+\s+(- )?image: \S+:2025-05-05-000000-publish-next$/m);
+  expect(statText).not.toContain('@@');
+  // --stat is the full listing minus the field diffs.
+  expect(statText).toBe(full.split('\n').filter((l) => !/^ {8}([-+ @])/.test(l) || /^ {8}image /.test(l)).join('\n'));
+  expect(await formatDiff(result, true)).toMatch(/\x1b\[31m-\s+(- )?image: .*\x1b\[0m/);
+  expect(useColor({ color: true }, {}, true)).toBe(true);
+  expect(useColor({ color: true }, { NO_COLOR: '1' }, true)).toBe(false);
+  expect(useColor({ color: false }, {}, true)).toBe(false);
+  expect(useColor({ color: true, json: true }, {}, true)).toBe(false);
+  expect(useColor({ color: true }, {}, false)).toBe(false);
 });

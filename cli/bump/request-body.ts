@@ -149,11 +149,13 @@ export function requestBody(input: RequestBodyInput): string {
         `${r.deploy ? 'automatic' : '**manual** (deploy: false)'} |`,
     ),
     '\n</details>\n',
+    ...(plans.length > 0 ? [`<details><summary>Rollout plan of each release (${plans.length})</summary>\n`] : []),
     ...plans.map(
       (p) =>
         `<details><summary>Plan: ${p.cluster}/${p.namespace}/${p.release} (${p.stage}${p.replicas !== null ? `, ${p.replicas} replicas` : ''}, at least ${formatSeconds(p.minimumSeconds)}${p.deploy ? '' : ', **manual sync**'})</summary>\n\n` +
         `${planMarkdownTable(p).join('\n')}\n\n</details>\n`,
     ),
+    ...(plans.length > 0 ? ['</details>\n'] : []),
   ];
   return finish(head, table, input);
 }
@@ -173,7 +175,7 @@ function finish(head: string[], table: string[], input: RequestBodyInput): strin
     const line = table[i] + '\n';
     if (size + line.length > MAX_BODY_CHARS - 200) {
       const open = kept.join('').split('<details>').length - kept.join('').split('</details>').length;
-      kept.push(`${open > 0 ? '\n</details>\n' : ''}\n… and ${table.length - i} more rows and plans: see releases.json and README.md in the branch.\n`);
+      kept.push(`${'\n</details>\n'.repeat(Math.max(0, open))}\n… and ${table.length - i} more rows and plans: see releases.json and README.md in the branch.\n`);
       break;
     }
     kept.push(line);
