@@ -3,7 +3,8 @@
  * cluster/namespace/release (objects added, removed, changed; container images moved).
  * Pure: trees in, data out, for `diff` (the file-level part publish needs is tree-changes.ts).
  */
-import { parseAllDocuments } from 'yaml';
+import { structuredPatch } from 'diff';
+import { parseAllDocuments, stringify } from 'yaml';
 import { compareStrings } from '../config/compare.js';
 import type { RenderedTree } from '../render/tree.js';
 import { imageChangeText, plural, releaseOfPath, type ReleaseKey } from './tree-changes.js';
@@ -28,8 +29,24 @@ export interface ReleaseDiff extends ReleaseKey {
   readonly objects: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };
   /** Only for changed releases: containers whose image moved. */
   readonly images: readonly ImageChange[];
+  /** With `patches`: per changed object, a unified diff of its YAML (`@@` hunks, `-`/`+`/` ` lines). */
+  readonly patches?: readonly ObjectPatch[];
   /** Set when a manifest could not be parsed; the file is then compared as text only. */
   readonly error?: string;
+}
+
+export interface ObjectPatch {
+  /** `Kind/name`. */
+  readonly object: string;
+  /** Hunk headers and lines, without trailing newlines. */
+  readonly lines: readonly string[];
+}
+
+export interface DiffTreesOptions {
+  /** Also compute the unified YAML diff of every changed object. @default false */
+  readonly patches?: boolean;
+  /** Lines of context around each change. @default 3 */
+  readonly context?: number;
 }
 
 export interface FileDiff {
@@ -45,7 +62,7 @@ export interface TreeDiff {
 }
 
 /** What changes from `before` to `after`, grouped by release. Files equal in both are skipped. */
-export function diffTrees(before: RenderedTree, after: RenderedTree): TreeDiff {
+export function diffTrees(before: RenderedTree, after: RenderedTree, options: DiffTreesOptions = {}): TreeDiff {
   const releases: ReleaseDiff[] = [];
   const files: FileDiff[] = [];
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort(compareStrings);
@@ -59,7 +76,7 @@ export function diffTrees(before: RenderedTree, after: RenderedTree): TreeDiff {
       files.push({ path, status });
       continue;
     }
-    releases.push({ ...key, path, status, ...diffManifests(a, b) });
+    releases.push({ ...key, path, status, ...diffManifests(a, b, options) });
   }
   releases.sort(
     (x, y) => compareStrings(x.cluster, y.cluster) || compareStrings(x.namespace, y.namespace) || compareStrings(x.release, y.release),
@@ -76,7 +93,8 @@ type ManifestObject = Record<string, unknown>;
 function diffManifests(
   before: string | undefined,
   after: string | undefined,
-): Pick<ReleaseDiff, 'objects' | 'images' | 'error'> {
+  options: DiffTreesOptions,
+): Pick<ReleaseDiff, 'objects' | 'images' | 'error' | 'patches'> {
   let a: Map<string, ManifestObject>;
   let b: Map<string, ManifestObject>;
   try {
@@ -93,16 +111,34 @@ function diffManifests(
   const removed: string[] = [];
   const changed: string[] = [];
   const images: ImageChange[] = [];
+  const patches: ObjectPatch[] = [];
   for (const [key, obj] of b) {
     const old = a.get(key);
     if (!old) added.push(key);
     else if (canonical(old) !== canonical(obj)) {
       changed.push(key);
       if (before !== undefined && after !== undefined) images.push(...imageChanges(key, old, obj));
+      if (options.patches) patches.push({ object: key, lines: objectPatch(old, obj, options.context ?? 3) });
     }
   }
   for (const key of a.keys()) if (!b.has(key)) removed.push(key);
-  return { objects: { added: added.sort(compareStrings), removed: removed.sort(compareStrings), changed: changed.sort(compareStrings) }, images };
+  patches.sort((x, y) => compareStrings(x.object, y.object));
+  return {
+    objects: { added: added.sort(compareStrings), removed: removed.sort(compareStrings), changed: changed.sort(compareStrings) },
+    images,
+    ...(options.patches ? { patches } : {}),
+  };
+}
+
+/** The object as YAML with sorted keys, so the diff shows values, not key order. */
+function objectYaml(obj: ManifestObject): string {
+  return stringify(JSON.parse(canonical(obj)), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Unified diff hunks of two versions of one object (the `diff` package). */
+function objectPatch(before: ManifestObject, after: ManifestObject, context: number): string[] {
+  const patch = structuredPatch('before', 'after', objectYaml(before), objectYaml(after), undefined, undefined, { context });
+  return patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
 }
 
 /** Objects of a multi-document YAML manifest keyed `Kind/name` (`#2`, `#3` for repeats). */
@@ -199,14 +235,34 @@ export function summarizeTreeDiff(diff: TreeDiff): string {
 
 const SIGN: Record<ChangeStatus, string> = { added: '+', removed: '-', changed: '~' };
 
+/** How to paint text on a terminal; `plain` leaves it as it is. */
+export interface Painter {
+  readonly added: (s: string) => string;
+  readonly removed: (s: string) => string;
+  readonly hunk: (s: string) => string;
+  readonly heading: (s: string) => string;
+}
+
+const identity = (s: string) => s;
+export const plain: Painter = { added: identity, removed: identity, hunk: identity, heading: identity };
+const sgr = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
+export const ansi: Painter = { added: sgr('32'), removed: sgr('31'), hunk: sgr('36'), heading: sgr('1') };
+
+function paintPatchLine(line: string, paint: Painter): string {
+  if (line.startsWith('@@')) return paint.hunk(line);
+  if (line.startsWith('+')) return paint.added(line);
+  if (line.startsWith('-')) return paint.removed(line);
+  return line;
+}
+
 /**
  * The listing `diff` prints: one block per release (objects with +/-/~, image moves under the
  * object that holds them), then other files, then the one-line summary.
  */
-export function formatTreeDiff(diff: TreeDiff): string {
+export function formatTreeDiff(diff: TreeDiff, paint: Painter = plain): string {
   const lines: string[] = [];
   for (const r of diff.releases) {
-    const id = `${r.cluster}/${r.namespace}/${r.release}`;
+    const id = paint.heading(`${r.cluster}/${r.namespace}/${r.release}`);
     const o = r.objects;
     if (r.status !== 'changed') {
       const objects = r.status === 'added' ? o.added : o.removed;
@@ -224,6 +280,7 @@ export function formatTreeDiff(diff: TreeDiff): string {
           img.from && img.to ? imageChangeText(img.from, img.to) : img.from ? `${img.from} (removed)` : `${img.to} (new)`;
         lines.push(`        image ${img.container}: ${text}`);
       }
+      for (const line of r.patches?.find((p) => p.object === obj)?.lines ?? []) lines.push(`        ${paintPatchLine(line, paint)}`);
     }
   }
   if (diff.files.length > 0) {

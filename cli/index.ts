@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   publish: () => import('./commands/publish.js'),
   generate: () => import('./commands/generate.js'),
   bump: () => import('./commands/bump.js'),
+  plan: () => import('./commands/plan.js'),
+  rollback: () => import('./commands/rollback.js'),
 };
 
 const VERSION_FLAGS = new Set(['-V', '--version']);
@@ -58,7 +60,8 @@ export async function main(rawArgv: string[]): Promise<number> {
   const scrub = envScrubber(process.env);
   try {
     await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may ask for a non-zero exit without failing (diff --exit-code).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (caught) {
     // Every message leaves through the one scrubber: tokens in URLs (userinfo, ?private_token=…)
     // and the values of token variables, whatever path the error took.

@@ -20,6 +20,11 @@ export const ImagesFile = z.strictObject({
   web_repository: RepositoryPath,
   mw_flavours: nameMap(FlavourName, Flavour),
   web_flavours: nameMap(FlavourName, Flavour),
+  /** Optional: where each tag's build is, `{tag}` standing for the tag (bump and rollback requests link tags to it). */
+  build_link: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+    .refine((v) => v.includes('{tag}'), 'must contain {tag}, the place of the tag in the link')
+    .optional(),
 });
 export type ImagesFile = z.infer<typeof ImagesFile>;
 

@@ -2,3 +2,4 @@
 export { clusters } from './clusters.js';
 export { platform } from './platform.js';
 export { profiles } from './profiles.js';
+export { windows } from './windows.js';

@@ -10,6 +10,7 @@ import type { Deployments, ReleaseSpec } from '../config/model.js';
 import type { Cluster, Platform, ServiceProfile } from '../config/profile.js';
 import { parseSites, type SitesFile } from '../config/sites.js';
 import { parseMeshCatalogue, type MeshCatalogue } from '../config/services-mesh.js';
+import type { DeploymentWindow } from '../config/windows.js';
 
 export interface SourceFile {
   /** The name used in messages (relative to the working directory). */
@@ -29,6 +30,8 @@ export interface TypedConfig {
   readonly clusters: readonly Cluster[];
   readonly profiles: readonly ServiceProfile[];
   readonly platform: Platform;
+  /** Deployment windows (environments/windows.ts), for the AppProject's syncWindows; @default none */
+  readonly windows?: readonly DeploymentWindow[];
 }
 
 export interface ProjectInputs extends TypedConfig {

@@ -1,7 +1,9 @@
 /** Pure: the deployment repository's README.md, a human index of what is rendered. */
 import type { ReleasesIndex } from './releases-index.js';
+import { formatSeconds, planMarkdownTable, type ReleasePlan } from './rollout-plan.js';
 
-export function renderReadme(index: ReleasesIndex, deploymentsFile: string, imagesFile: string): string {
+/** `plans`: the rollout plan of each release (same order as the index), shown collapsed per release. */
+export function renderReadme(index: ReleasesIndex, deploymentsFile: string, imagesFile: string, plans: readonly ReleasePlan[] = []): string {
   const lines = [
     '# MediaWiki deployments (rendered)',
     '',
@@ -21,6 +23,19 @@ export function renderReadme(index: ReleasesIndex, deploymentsFile: string, imag
       lines.push(`| ${r.namespace} | ${r.release} | ${r.stage} | ${deploy} | ${r.workload} | ${r.replicas ?? 'per node'} | ${ports} | \`${tagOf(r.images.app)}\` | \`${tagOf(r.images.httpd)}\` |`);
     }
     lines.push('');
+  }
+  if (plans.length > 0) {
+    lines.push(
+      '## Rollout plans',
+      '',
+      'What a sync of each release does (`mw-gitops plan --all` prints the same): canary steps with new and stable pods',
+      "as Argo Rollouts' basic canary scales them, pauses, analysis gates, and the least time to full rollout.",
+      '',
+    );
+    for (const p of plans) {
+      const what = p.workload === 'DaemonSet' ? 'DaemonSet' : `${p.replicas} replicas, at least ${formatSeconds(p.minimumSeconds)}`;
+      lines.push(`<details><summary>${p.cluster}/${p.namespace}/${p.release} (${p.stage}, ${what}${p.deploy ? '' : ', manual sync'})</summary>`, '', ...planMarkdownTable(p), '', '</details>', '');
+    }
   }
   lines.push('## Unmanaged namespaces', '');
   if (index.unmanaged.length === 0) {

@@ -10,10 +10,12 @@ import { stringify } from 'yaml';
 import { STAGES, type ReleaseSpec } from '../config/model.js';
 import { lowestAdmittingLevel, podSecurityLabels } from '../config/pod-security.js';
 import { ClusterApplicationSet } from '../constructs/cluster-application-set.js';
+import { syncWindows } from '../config/windows.js';
 import { MediaWikiAppProject, type GroupKind } from '../constructs/mediawiki-app-project.js';
 import { MediaWikiRelease } from '../constructs/mediawiki-release.js';
 import type { ProjectInputs } from './inputs.js';
 import { renderReadme } from './readme.js';
+import { planRelease } from './rollout-plan.js';
 import type { ReleaseIndexEntry, ReleasesIndex, UnmanagedNamespace } from './releases-index.js';
 import type { ResolvedRelease } from '../constructs/resolved-release.js';
 import { resolveRelease } from './resolve.js';
@@ -101,6 +103,7 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
       sourceRepos: inputs.clusters.map((c) => ((c.argocdSource ?? 'rendered') === 'plugin' && argocd.plugin ? argocd.plugin.repoURL : argocd.repoURL)),
       destinations: managed.map((r) => ({ name: r.cluster.argocdDestination, namespace: r.spec.namespace })),
       namespacedKinds: files.flatMap((f) => (f.path.startsWith('argocd/') ? [] : f.objects.map(groupKind))),
+      syncWindows: syncWindows(inputs.windows ?? []),
     });
     const objects = chartObjects(project);
     files.push({ path: 'argocd/appproject.yaml', objects });
@@ -119,7 +122,9 @@ export function renderProject(inputs: ProjectInputs, options: RenderOptions = {}
     })),
   };
   entries.push(['releases.json', `${JSON.stringify(index, null, 2)}\n`]);
-  entries.push(['README.md', renderReadme(index, stableName(inputs.deployments.file), stableName(inputs.images.file))]);
+  const objectsByPath = new Map(files.map((f) => [f.path, f.objects]));
+  const plans = options.only ? [] : index.releases.map((entry) => planRelease(entry, objectsByPath.get(entry.path) ?? []));
+  entries.push(['README.md', renderReadme(index, stableName(inputs.deployments.file), stableName(inputs.images.file), plans)]);
 
   const warnings = index.unmanaged.length
     ? [`skipped ${index.unmanaged.length} namespace${index.unmanaged.length > 1 ? 's' : ''} without a service profile (listed as unmanaged in README.md): ${index.unmanaged.map((u) => u.namespace).join(', ')}`]

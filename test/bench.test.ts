@@ -57,6 +57,6 @@ describe('bench', () => {
   });
 
   test('the bench knows every command of the CLI, so each gets its whole-process figure', async () => {
-    expect(await registeredCommands(PROJECT_ROOT)).toEqual(['bump', 'diff', 'generate', 'publish', 'synth', 'validate']);
+    expect(await registeredCommands(PROJECT_ROOT)).toEqual(['bump', 'diff', 'generate', 'plan', 'publish', 'rollback', 'synth', 'validate']);
   });
 });

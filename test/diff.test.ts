@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { diffJson, formatDiff, runDiff, type DiffOptions } from '../cli/commands/diff.js';
+import { diffJson, formatDiff, runDiff, useColor, type DiffOptions } from '../cli/commands/diff.js';
+import { committedTree, copyEnvironments } from './support/cli.js';
 import { UserError } from '../config/errors.js';
 import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
 import { git, initBare, publishInProcess, runCli, tempDir } from './support/git.js';
@@ -26,7 +27,7 @@ async function diff(options: Partial<Omit<DiffOptions, 'projectDir'>>, json = fa
   const full = { branch: 'main', dist: 'dist', projectDir: project, ...options };
   try {
     const result = await runDiff(full);
-    return { stdout: json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, full.dist) };
+    return { stdout: json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result) };
   } catch (err) {
     if (err instanceof UserError) return { stdout: '', error: err };
     throw err;
@@ -42,7 +43,7 @@ test('diff against another rendered directory lists changed releases with image 
   await writeTree(path.join(project, 'dist'), fixtureTree(moved));
   await writeTree(path.join(project, 'old'), fixtureTree(config));
 
-  const text = await runCli(['diff', '--against', 'old'], project);
+  const text = await runCli(['diff', '--dist', '--stat', '--against', 'old'], project);
   expect(text.code).toBe(0);
   expect(text.stdout).toContain('dist/ compared with old:\n~ codfw/mw-web/next\n    ~ Rollout/mw-web-next\n');
   expect(text.stdout).toContain(
@@ -103,4 +104,61 @@ test('diff --against something that is neither a directory nor a ref is a UserEr
   const noDist = await diff({ dist: 'nowhere' });
   expect(noDist.error?.exitCode).toBe(2);
   expect(noDist.error?.message).toContain('run `mw-gitops synth` first');
+});
+
+describe('diff of the sources (no synth)', () => {
+  /** A project: a copy of environments/ and the committed dist/. */
+  async function sourceProject(): Promise<string> {
+    const dir = path.join(tmp.dir, 'src');
+    copyEnvironments(dir);
+    await writeTree(path.join(dir, 'dist'), committedTree('dist'));
+    return dir;
+  }
+  const WEB_OLD = '2025-03-04-105954-webserver-bookworm';
+  const WEB_NEW = '2025-04-01-000000-webserver-bookworm';
+
+  test('a changed tag shows -/+ image lines per release of that flavour; --exit-code is 1; back at the committed tag nothing differs', async () => {
+    const dir = await sourceProject();
+    const images = path.join(dir, 'environments/images.yaml');
+    const original = await fs.readFile(images, 'utf8');
+    await fs.writeFile(images, original.replace(`tag: ${WEB_OLD}`, `tag: ${WEB_NEW}`));
+
+    const changed = await runCli(['diff', '--exit-code'], dir);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout.startsWith('the render of environments/ compared with dist/:\n')).toBe(true);
+    const hunk = new RegExp(
+      `~ eqiad/mw-web/main\\n    ~ Rollout/mediawiki-main\\n.*\\n        @@ -\\d+,7 \\+\\d+,7 @@\\n(        [ ].*\\n){3}` +
+        `        -\\s+image: docker-registry.discovery.wmnet/restricted/mediawiki-webserver:${WEB_OLD}\\n` +
+        `        \\+\\s+image: docker-registry.discovery.wmnet/restricted/mediawiki-webserver:${WEB_NEW}\\n`,
+    );
+    expect(changed.stdout).toMatch(hunk);
+    expect(changed.stdout).not.toContain('\x1b[');
+
+    // Back to the committed tag: nothing differs (exit 0 is main() returning process.exitCode, unset here).
+    await fs.writeFile(images, original);
+    const same = await runDiff({ source: 'render', configDir: 'environments', dist: 'dist', branch: 'main', projectDir: dir, patches: true });
+    expect(same.changed).toBe(false);
+    expect(await formatDiff(same)).toBe('no changes: the render of environments/ matches dist/\n');
+  });
+});
+
+test('--stat keeps the listing without field diffs; colour paints - and + lines, only on a terminal that has not said no', async () => {
+  await writeTree(path.join(project, 'dist'), fixtureTree(moved));
+  await writeTree(path.join(project, 'old'), fixtureTree(config));
+  const result = await runDiff({ against: 'old', branch: 'main', dist: 'dist', projectDir: project, patches: true });
+  const stat = await runDiff({ against: 'old', branch: 'main', dist: 'dist', projectDir: project });
+  const full = await formatDiff(result);
+  const statText = await formatDiff(stat);
+  expect(full).toMatch(/^ {8}@@ -\d+,\d+ \+\d+,\d+ @@$/m);
+  expect(full).toMatch(/^ {8}-\s+(- )?image: \S+:2025-03-04-105954-publish-next$/m);
+  expect(full).toMatch(/^ {8}\+\s+(- )?image: \S+:2025-05-05-000000-publish-next$/m);
+  expect(statText).not.toContain('@@');
+  // --stat is the full listing minus the field diffs.
+  expect(statText).toBe(full.split('\n').filter((l) => !/^ {8}([-+ @])/.test(l) || /^ {8}image /.test(l)).join('\n'));
+  expect(await formatDiff(result, true)).toMatch(/\x1b\[31m-\s+(- )?image: .*\x1b\[0m/);
+  expect(useColor({ color: true }, {}, true)).toBe(true);
+  expect(useColor({ color: true }, { NO_COLOR: '1' }, true)).toBe(false);
+  expect(useColor({ color: false }, {}, true)).toBe(false);
+  expect(useColor({ color: true, json: true }, {}, true)).toBe(false);
+  expect(useColor({ color: true }, {}, false)).toBe(false);
 });

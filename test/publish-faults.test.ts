@@ -80,7 +80,7 @@ const PASSWORD = 'Pa55-w0rd-9f3c1e';
 
 test('an unreachable remote with a password in its URL fails clearly and never shows the password', async () => {
   const url = `http://deployer:${PASSWORD}@127.0.0.1:${await closedPort()}/deploy.git`;
-  for (const args of [['publish', '--repo', url], ['publish', '--repo', url, '--json'], ['diff', '--repo', url]]) {
+  for (const args of [['publish', '--repo', url], ['publish', '--repo', url, '--json'], ['diff', '--dist', '--repo', url]]) {
     const r = await runCli(args, project);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('could not be reached');
@@ -100,7 +100,7 @@ test('publishing through an HTTP remote that needs the password in the URL works
     const again = await runCli(['publish', '--repo', url], project);
     const config = defaultConfig();
     await writeTree(path.join(project, 'dist'), fixtureTree({ ...config, webTags: { webserver: 'moved' } }));
-    const diff = await runCli(['diff', '--repo', url], project);
+    const diff = await runCli(['diff', '--dist', '--repo', url], project);
     const second = await runCli(['publish', '--repo', url], project);
 
     // THEN all worked, with the credentials really sent

@@ -105,3 +105,45 @@ test('a bump that removes releases says so at the top, naming each, even when th
   expect(body.indexOf('This bump removes')).toBeLessThan(body.indexOf('| Stage |'));
   expect(requestBody({ changes: [change], before, after, base: 'main' })).not.toContain('removes');
 });
+
+test('at 76 releases the body stays readable: a stage summary and Mermaid up top, rows and plans collapsed, tags linked, the window named', () => {
+  const stages: Stage[] = ['testservers', 'canaries', 'production'];
+  const many = (tag: string) => index(Array.from({ length: 76 }, (_, i) => release(i % 2 ? 'eqiad' : 'codfw', `ns-${String(i).padStart(2, '0')}`, 'main', stages[i % 3], tag)));
+  const a = many('new');
+  const plans = a.releases.map((r) => ({
+    ...r,
+    workload: 'Rollout' as const,
+    replicas: 4,
+    maxSurge: 1,
+    maxUnavailable: 1,
+    minimumSeconds: 300,
+    manualPauses: 0,
+    steps: [
+      { kind: 'setWeight' as const, weight: 25, canaryPods: 1, stablePods: 3, maxPods: 5, minAvailablePods: 3 },
+      { kind: 'pause' as const, seconds: 300 },
+      { kind: 'setWeight' as const, weight: 100, canaryPods: 4, stablePods: 0, maxPods: 5, minAvailablePods: 3 },
+    ],
+  }));
+  const body = requestBody({
+    changes: [change],
+    before: many('old'),
+    after: a,
+    base: 'main',
+    plans,
+    buildLink: 'https://ci.example.org/builds/{tag}',
+    window: { open: false, opensAt: '2026-12-07T06:00:00.000Z', blockedBy: ['weekend freeze'] },
+  });
+  // What is not collapsed fits on a screen: two collapsed sections after it.
+  const visible = body.slice(0, body.indexOf('<details>'));
+  expect(visible.split('\n').length).toBeLessThan(40);
+  expect(body).toContain('<details><summary>Rollout plan of each release (76)</summary>');
+  expect(visible).toContain('| [`old`](https://ci.example.org/builds/old) | [`new`](https://ci.example.org/builds/new) |');
+  expect(visible).toContain('```mermaid\nflowchart LR\n  testservers["testservers: 26 releases<br/>≥ 5m"]');
+  expect(visible).toContain('  canaries --> production\n```');
+  expect(visible).toMatch(/\| production \| 25 \| .* \| 0 \| 5m \|/);
+  expect(visible).toContain('weekend freeze): after merging, Argo CD syncs automatically from 2026-12-07T06:00:00.000Z');
+  expect(body.match(/<details><summary>Plan: /g)).toHaveLength(76);
+  expect(body).toContain('<details><summary>Every image change (76 rows)</summary>');
+  expect(body).toContain('| 1 | setWeight 25% | 1 | 3 |  |');
+  expect(body.split('<details>').length).toBe(body.split('</details>').length);
+});

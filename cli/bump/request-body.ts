@@ -8,6 +8,8 @@ import { compareStrings } from '../../config/compare.js';
 import { shortDigest } from '../../config/image-ref.js';
 import type { ImageChange } from '../../config/images-edit.js';
 import type { ReleasesIndex, Stage } from '../../render/releases-index.js';
+import { stagesMermaid, type PlannedRelease, type WindowInfo } from '../../changes/plan.js';
+import { formatSeconds, planMarkdownTable } from '../../render/rollout-plan.js';
 
 /** Hidden marker that identifies a request body written by `mw-gitops bump`. */
 export const BODY_MARKER = '<!-- mw-gitops:bump -->';
@@ -54,8 +56,9 @@ export function affectedImages(before: ReleasesIndex | null, after: ReleasesInde
   );
 }
 
-/** "Bump publish-83 to 2025-03-11-…" or, for a build, "Bump publish-83, webserver to build 2025-03-11-…". */
-export function requestTitle(changes: readonly ImageChange[], build?: string): string {
+/** "Bump publish-83 to 2025-03-11-…" or, for a build, "Bump publish-83, webserver to build 2025-03-11-…"; rollbacks say so. */
+export function requestTitle(changes: readonly ImageChange[], build?: string, rollback = false): string {
+  if (rollback && changes.length === 1) return `Roll back ${changes[0].flavour} to ${changes[0].to} (from ${changes[0].from})`;
   const names = changes.map((c) => c.flavour);
   const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
   if (build !== undefined) return `Bump ${listed || 'images'} to build ${build}`;
@@ -78,16 +81,29 @@ export interface RequestBodyInput {
   /** The base commit the branch was generated from. */
   readonly baseCommit?: string;
   readonly build?: string;
+  /** The rollout plan of each affected release (from the re-rendered tree), in stage order. */
+  readonly plans?: readonly PlannedRelease[];
+  /** images.yaml `build_link`: `{tag}` is replaced by each tag to link it to its build. */
+  readonly buildLink?: string;
+  /** The deployment windows at the time of the bump (the first release they block). */
+  readonly window?: WindowInfo;
+  /** A rollback: the body says so. */
+  readonly rollback?: boolean;
 }
 
 export function requestBody(input: RequestBodyInput): string {
   const rows = affectedImages(input.before, input.after);
   const stages = input.after.stages.length > 0 ? input.after.stages : DEFAULT_STAGES;
   const head: string[] = [BODY_MARKER, ''];
-  head.push(input.build !== undefined ? `Image build \`${input.build}\`:` : 'Image update:', '');
+  head.push(
+    input.rollback ? '**Rollback**: restores the tag the flavour had before.' : input.build !== undefined ? `Image build \`${input.build}\`:` : 'Image update:',
+    '',
+  );
   head.push('| Flavour | Kind | From | To |', '| --- | --- | --- | --- |');
   for (const c of input.changes) {
-    head.push(`| \`${c.flavour}\` | ${c.kind === 'mw' ? 'mw_flavours' : 'web_flavours'} | ${withDigests(c.from, c.digestsFrom)} | ${withDigests(c.to, c.digestsTo)} |`);
+    head.push(
+      `| \`${c.flavour}\` | ${c.kind === 'mw' ? 'mw_flavours' : 'web_flavours'} | ${withDigests(c.from, c.digestsFrom, input.buildLink)} | ${withDigests(c.to, c.digestsTo, input.buildLink)} |`,
+    );
   }
   head.push('');
   head.push(...removalWarning(input.before, input.after));
@@ -104,14 +120,44 @@ export function requestBody(input: RequestBodyInput): string {
       `in ${namespaces.length} namespace${namespaces.length === 1 ? '' : 's'} (${namespaces.map((n) => `\`${n}\``).join(', ')}).` +
       (manual.size > 0 ? ` ${manual.size} of them ${manual.size === 1 ? 'has' : 'have'} \`deploy: false\` and wait for a manual sync in Argo CD.` : ''),
     '',
-    '| Stage | Cluster | Namespace | Release | Container | Old image | New image | Sync |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
-  const table = rows.map(
-    (r) =>
-      `| ${r.stage} | ${r.cluster} | ${r.namespace} | ${r.release} | ${r.container} | ${code(r.from, '(new release)')} | ${code(r.to, '(removed)')} | ` +
-      `${r.deploy ? 'automatic' : '**manual** (deploy: false)'} |`,
-  );
+  if (input.window && !input.window.open) {
+    head.push(
+      `⏸ Outside a deployment window now (${input.window.blockedBy.join('; ')}): after merging, Argo CD syncs automatically from ` +
+        `${input.window.opensAt ?? 'the next window (none within two weeks)'}; a manual sync stays possible for emergencies.`,
+      '',
+    );
+  }
+  const plans = input.plans ?? [];
+  head.push(...stagesMermaid(plans), '');
+  head.push('| Stage | Releases | Namespaces | Manual sync | Least time |', '| --- | ---: | --- | ---: | --- |');
+  for (const stage of stages) {
+    const inStage = rows.filter((r) => r.stage === stage);
+    if (inStage.length === 0) continue;
+    const ids = new Set(inStage.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+    const manualIds = new Set(inStage.filter((r) => !r.deploy).map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+    const least = Math.max(0, ...plans.filter((p) => p.stage === stage && p.deploy).map((p) => p.minimumSeconds));
+    const nss = [...new Set(inStage.map((r) => r.namespace))].sort().map((n) => `\`${n}\``).join(', ');
+    head.push(`| ${stage} | ${ids.size} | ${nss} | ${manualIds.size} | ${plans.length ? formatSeconds(least) : '?'} |`);
+  }
+  head.push('');
+  const table = [
+    `<details><summary>Every image change (${rows.length} row${rows.length === 1 ? '' : 's'})</summary>\n\n` +
+      '| Stage | Cluster | Namespace | Release | Container | Old image | New image | Sync |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.stage} | ${r.cluster} | ${r.namespace} | ${r.release} | ${r.container} | ${code(r.from, '(new release)')} | ${code(r.to, '(removed)')} | ` +
+        `${r.deploy ? 'automatic' : '**manual** (deploy: false)'} |`,
+    ),
+    '\n</details>\n',
+    ...(plans.length > 0 ? [`<details><summary>Rollout plan of each release (${plans.length})</summary>\n`] : []),
+    ...plans.map(
+      (p) =>
+        `<details><summary>Plan: ${p.cluster}/${p.namespace}/${p.release} (${p.stage}${p.replicas !== null ? `, ${p.replicas} replicas` : ''}, at least ${formatSeconds(p.minimumSeconds)}${p.deploy ? '' : ', **manual sync**'})</summary>\n\n` +
+        `${planMarkdownTable(p).join('\n')}\n\n</details>\n`,
+    ),
+    ...(plans.length > 0 ? ['</details>\n'] : []),
+  ];
   return finish(head, table, input);
 }
 
@@ -146,7 +192,8 @@ function finish(head: string[], table: string[], input: RequestBodyInput): strin
   for (let i = 0; i < table.length; i++) {
     const line = table[i] + '\n';
     if (size + line.length > MAX_BODY_CHARS - 200) {
-      kept.push(`\n… and ${table.length - i} more rows: see releases.json in the branch.\n`);
+      const open = kept.join('').split('<details>').length - kept.join('').split('</details>').length;
+      kept.push(`${'\n</details>\n'.repeat(Math.max(0, open))}\n… and ${table.length - i} more rows and plans: see releases.json and README.md in the branch.\n`);
       break;
     }
     kept.push(line);
@@ -159,9 +206,10 @@ function code(value: string | null, otherwise: string): string {
   return value === null ? otherwise : `\`${value.replace(/\|/g, '\\|')}\``;
 }
 
-function withDigests(tag: string, digests: Readonly<Record<string, string>>): string {
+function withDigests(tag: string, digests: Readonly<Record<string, string>>, buildLink?: string): string {
   const pins = Object.entries(digests).map(([k, v]) => `${k}@${shortDigest(v)}`);
-  return `\`${tag}\`${pins.length > 0 ? ` (${pins.join(', ')})` : ''}`;
+  const shown = buildLink ? `[\`${tag}\`](${buildLink.replaceAll('{tag}', encodeURIComponent(tag))})` : `\`${tag}\``;
+  return `${shown}${pins.length > 0 ? ` (${pins.join(', ')})` : ''}`;
 }
 
 function sameDigests(c: ImageChange): boolean {

@@ -22,15 +22,31 @@ import type { HostRequest } from '../hosts/types.js';
 import type { Scrub } from '../secrets.js';
 import { backoff, createGit, isLostRace, type Git } from '../../git/run.js';
 import { acquireLock } from '../../synth/lock.js';
+import { parseImages } from '../../config/images.js';
+import { planTree, type PlannedRelease } from '../../changes/plan.js';
+import { readTree } from '../../synth/tree-io.js';
+import { withWindows } from '../windows.js';
+import { rollbackTag } from './history.js';
 import { renderWithSynth, type RenderFn } from './render.js';
 import { checkOutputDir } from '../../synth/tree-io.js';
 
 export const BRANCH_PREFIX = 'mw-gitops/bump/';
+export const ROLLBACK_PREFIX = 'mw-gitops/rollback/';
 export const BUILD_BRANCH = `${BRANCH_PREFIX}build`;
 export const DEFAULT_BASE = 'main';
 const MAX_ATTEMPTS = 8;
 
-export type BumpTarget = { readonly kind: 'flavour'; readonly flavour: string; readonly tag: string; readonly digest?: string; readonly digestKind?: string } | { readonly kind: 'build'; readonly build: string };
+export type BumpTarget =
+  | {
+      readonly kind: 'flavour';
+      readonly flavour: string;
+      readonly tag: string;
+      readonly digest?: string;
+      readonly digestKind?: string;
+    }
+  | { readonly kind: 'build'; readonly build: string }
+  /** Restore the tag the flavour had before on the base (`mw-gitops rollback`), or `to`; its own branch, title and body. */
+  | { readonly kind: 'rollback'; readonly flavour: string; readonly to?: string };
 
 export interface BumpOptions {
   /** The source repository (any directory inside it). */
@@ -51,6 +67,12 @@ export interface BumpOptions {
   readonly log: (message: string) => void;
   /** Milliseconds per retry-after second for the HTTP clients (tests shorten it). */
   readonly retryBaseMs?: number;
+  /** Build the commit and the request text, but push nothing and call no API. @default false */
+  readonly dryRun?: boolean;
+  /** What the bump is doing, for a person at a terminal. @default silent */
+  readonly progress?: (message: string) => void;
+  /** The time deployment windows are checked at. @default now */
+  readonly now?: Date;
 }
 
 export interface BumpDeps {
@@ -72,24 +94,29 @@ export interface BumpResult {
   readonly pushed: boolean;
   /** One line for people: what happened. */
   readonly summary: string;
+  /** With dryRun: what would be pushed and sent. */
+  readonly preview?: { readonly message: string; readonly title: string; readonly body: string };
 }
 
 export function branchFor(target: BumpTarget): string {
-  return target.kind === 'build' ? BUILD_BRANCH : `${BRANCH_PREFIX}${target.flavour}`;
+  if (target.kind === 'build') return BUILD_BRANCH;
+  return `${target.kind === 'rollback' ? ROLLBACK_PREFIX : BRANCH_PREFIX}${target.flavour}`;
 }
 
 export async function runBump(options: BumpOptions, deps: BumpDeps = {}): Promise<BumpResult> {
   // Everything checkable without git or network comes first: bad input changes nothing.
   const { target } = options;
-  if (target.kind === 'flavour') {
-    validateTag(target.tag, '--tag');
-    if (target.digest !== undefined) validateDigest(target.digest);
+  if (target.kind === 'build') validateTag(target.build, '--build');
+  else {
+    if (target.kind === 'flavour') validateTag(target.tag, '--tag');
+    if (target.kind === 'rollback' && target.to !== undefined) validateTag(target.to, '--to');
+    if (target.kind === 'flavour' && target.digest !== undefined) validateDigest(target.digest);
     if (!FlavourName.safeParse(target.flavour).success) {
       throw new UserError(`--flavour ${JSON.stringify(target.flavour)} is not a flavour name (lower-case letters, digits, ".", "_" and "-").`);
     }
-  } else validateTag(target.build, '--build');
+  }
   const branch = branchFor(target);
-  const host = options.openPr
+  const host = options.openPr && !options.dryRun
     ? (deps.host ?? createHost(options.host, options.env, { scrub: options.scrub, warn: options.log, retryBaseMs: options.retryBaseMs }))
     : undefined;
   const render = deps.render ?? renderWithSynth;
@@ -152,6 +179,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
   try {
     for (let attempt = 1; ; attempt++) {
       // 1. Where the remote base and the bot branch are now.
+      options.progress?.(`fetching ${base}${attempt > 1 ? ` (attempt ${attempt})` : ''} from ${options.remote}`);
       const remote = await lsRemote(git, options.remote, [base, branch]);
       if (!remote.has(base)) throw new UserError(`the remote ${options.remote} has no branch ${base} (--base).`);
       const specs = [`+refs/heads/${base}:${refs.base}`, ...(remote.has(branch) ? [`+refs/heads/${branch}:${refs.branch}`] : [])];
@@ -185,10 +213,15 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       const edit =
         target.kind === 'build'
           ? setBuild(before, target.build, { file: ctx.imagesLabel })
-          : setFlavourTag(before, target.flavour, target.tag, target.digest, { file: ctx.imagesLabel, digestKey: target.digestKind });
+          : target.kind === 'rollback'
+            ? setFlavourTag(before, target.flavour, await rollbackTag(git, refs.base, `${ctx.configRel}/images.yaml`, before, target, `${options.remote}/${base}`), undefined, {
+                file: ctx.imagesLabel,
+              })
+            : setFlavourTag(before, target.flavour, target.tag, target.digest, { file: ctx.imagesLabel, digestKey: target.digestKind });
       if (edit.changes.length === 0) return await alreadyOnBase(ctx, baseSha);
 
       // 4. Re-render dist/ from the edited config.
+      options.progress?.(`rendering ${ctx.outRel}/ with ${edit.changes.map((c) => `${c.flavour} ${c.to}`).join(', ')}`);
       const oldIndex = await readIndex(join(worktree, ctx.outRel, 'releases.json'));
       await writeFile(imagesPath, edit.text);
       const rendered = await ctx.render({ configDir: join(worktree, ctx.configRel), out: join(worktree, ctx.outRel), configName: ctx.configRel });
@@ -198,11 +231,39 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       // 5. One commit on top of the base, unless the remote branch already is exactly that.
       await git.run(['add', '--all', '--', `${ctx.configRel}/images.yaml`, ctx.outRel], { cwd: worktree });
       const tree = (await git.run(['write-tree'], { cwd: worktree })).trim();
-      const title = requestTitle(edit.changes, target.kind === 'build' ? target.build : undefined);
-      const body = requestBody({ changes: edit.changes, before: oldIndex, after: newIndex, base, baseCommit: baseSha, build: target.kind === 'build' ? target.build : undefined });
+      const rollback = target.kind === 'rollback';
+      const title = requestTitle(edit.changes, target.kind === 'build' ? target.build : undefined, rollback);
       const rows = affectedImages(oldIndex, newIndex);
-      const releases = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`)).size;
+      const releaseIds = new Set(rows.map((r) => `${r.cluster}/${r.namespace}/${r.release}`));
+      const releases = releaseIds.size;
+      options.progress?.(`planning the rollout of ${releases} release${releases === 1 ? '' : 's'}`);
+      const plans = await plansFor(join(worktree, ctx.outRel), releaseIds, options.now ?? new Date());
+      const body = requestBody({
+        changes: edit.changes,
+        before: oldIndex,
+        after: newIndex,
+        base,
+        baseCommit: baseSha,
+        build: target.kind === 'build' ? target.build : undefined,
+        plans,
+        buildLink: parseImages(ctx.imagesLabel, edit.text).build_link,
+        window: plans.find((p) => p.window && !p.window.open)?.window,
+        rollback,
+      });
       const what = edit.changes.map((c) => `${c.flavour}: ${c.from} -> ${c.to}`).join('; ');
+      if (options.dryRun) {
+        const message = commitMessage(title, edit.changes, releases, ctx.outRel);
+        return {
+          branch,
+          commit: baseSha,
+          request: null,
+          action: 'unchanged',
+          changes: edit.changes,
+          pushed: false,
+          summary: `dry run: would push ${branch} (${what}) on top of ${base} at ${baseSha.slice(0, 12)}; ${releases} release${releases === 1 ? '' : 's'} change image`,
+          preview: { message, title, body },
+        };
+      }
 
       if (branchSha && (await isRegeneration(git, branchSha, baseSha, tree))) {
         options.log(`${branch} on ${options.remote} already carries ${what} on top of ${base}; no new commit`);
@@ -213,6 +274,7 @@ async function regenerate(ctx: Context): Promise<BumpResult> {
       const commit = (await git.run(['rev-parse', 'HEAD'], { cwd: worktree })).trim();
 
       // 6. Push with a lease: only if the branch is still where we saw it.
+      options.progress?.(`pushing ${branch} to ${options.remote}`);
       const pushed = await git.tryRun([
         'push',
         '--quiet',
@@ -253,6 +315,12 @@ async function insideWorktree(worktree: string, rel: string, label: string): Pro
     throw new UserError(`${label} is a symbolic link leading out of the repository (to ${real}); bump edits files inside the repository only.`);
   }
   return real;
+}
+
+/** The rollout plans of the releases that change, with the deployment windows at `now`. */
+async function plansFor(outDir: string, releaseIds: ReadonlySet<string>, now: Date): Promise<PlannedRelease[]> {
+  const plans = planTree(await readTree(outDir), (e) => releaseIds.has(`${e.cluster}/${e.namespace}/${e.release}`));
+  return withWindows(plans, now);
 }
 
 /** The branch the remote's HEAD names, if it names one that exists. */
@@ -305,7 +373,12 @@ function commitMessage(title: string, changes: readonly ImageChange[], releases:
 async function alreadyOnBase(ctx: Context, baseSha: string): Promise<BumpResult> {
   const { options, branch, base } = ctx;
   const target = options.target;
-  const what = target.kind === 'build' ? `every flavour is already at build ${target.build}` : `${target.flavour} is already at ${target.tag}${target.digest ? ` (${target.digest})` : ''}`;
+  const what =
+    target.kind === 'build'
+      ? `every flavour is already at build ${target.build}`
+      : target.kind === 'rollback'
+        ? `${target.flavour} is already at ${target.to}`
+        : `${target.flavour} is already at ${target.tag}${target.digest ? ` (${target.digest})` : ''}`;
   const summary = `${what} on ${options.remote}/${base}; nothing to do`;
   options.log(summary);
   let request: HostRequest | null = null;

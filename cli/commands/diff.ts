@@ -1,13 +1,17 @@
 /**
  * `mw-gitops diff`: what a publish would change, per cluster/namespace/release: objects added,
- * removed and changed, and container images moved (old -> new). Compares dist/ with another
- * rendered directory, or with a ref of the deployment repository (default: its --branch).
+ * removed and changed, container images moved (old -> new), and per changed object a unified
+ * diff of its YAML. Renders from the sources by default (like helm diff and argocd app diff), or
+ * reads dist/ with --dist; compares with another rendered directory, a ref of the deployment
+ * repository (default: its --branch), or, without a deployment repository, the committed dist/.
  */
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
-import { readPublishedIndex } from '../../changes/releases-index.js';
+import { readPublishedIndex, readReleasesIndex } from '../../changes/releases-index.js';
+import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
+import { newerThanRender, renderSources } from '../render-sources.js';
 import { isTreePath, type RenderedTree } from '../../render/tree.js';
 import type { TreeDiff } from '../../changes/tree-diff.js';
 import { loadDist } from '../dist.js';
@@ -20,6 +24,12 @@ import { DeployRepo, DeployRepoError } from '../../git/working-copy.js';
 export interface DiffOptions {
   /** A directory holding a rendered tree, or a ref of the deployment repository. */
   readonly against?: string;
+  /** render: render the sources in `configDir`; dist: read the tree in `dist`. @default 'dist' */
+  readonly source?: 'render' | 'dist';
+  /** @default environments */
+  readonly configDir?: string;
+  /** Compute the unified YAML diff of each changed object. @default false */
+  readonly patches?: boolean;
   readonly repo?: string;
   readonly branch: string;
   readonly dist: string;
@@ -35,34 +45,76 @@ export interface DiffAgainst {
 }
 
 export interface DiffResult {
+  /** What was compared: `dist/` or `render of environments/`. */
+  readonly shown: string;
   readonly against: DiffAgainst;
   readonly diff: TreeDiff;
   readonly changed: boolean;
   readonly summary: string;
 }
 
+interface DiffFlags {
+  against?: string;
+  repo?: string;
+  branch: string;
+  dist?: string | true;
+  configDir: string;
+  json?: boolean;
+  stat?: boolean;
+  exitCode?: boolean;
+  color: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('Show what a publish would change, grouped by cluster/namespace/release, with image changes called out.')
+    .description('Show what a publish would change, grouped by cluster/namespace/release: a unified YAML diff per changed object, image changes called out.')
     .option(
       '--against <dir|ref>',
-      'compare with this directory (another rendered tree) or this ref of the deployment repository (default: the repository\'s --branch)',
+      'compare with this directory (another rendered tree) or this ref of the deployment repository (default: the repository\'s --branch; without a deployment repository, the dist/ on disk)',
     )
     .option('--repo <path|url>', 'deployment repository whose refs --against names (default: .deploy/repo.git in the project)')
     .option('--branch <name>', 'branch of the deployment repository compared with when --against is not given', 'main')
-    .option('--dist <dir>', 'the rendered tree, as written by `mw-gitops synth`', 'dist')
+    .option('--dist [dir]', 'compare the rendered tree on disk (default dist) instead of rendering the sources; warns when the sources are newer')
+    .option('--config-dir <dir>', 'directory holding deployments.yaml and images.yaml, rendered when --dist is not given', DEFAULT_CONFIG_DIR)
+    .option('--stat', 'only the per-object summary (+/-/~ and image moves), no field diffs')
+    .option('--exit-code', 'exit 1 when something differs, 0 when nothing does (like git diff --exit-code)')
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
     .option('--json', 'print one JSON object {against, changed, releases, files, summary} instead of text')
     .addHelpText(
       'after',
       `
 Objects are keyed Kind/name within each release's manifest.yaml; "changed" means any field differs.
-Exit codes: 0 (with or without differences); 2 bad input (missing dist/, unknown --against); 1 other failures.`,
+Exit codes: 0 (differences or not, unless --exit-code: then 1 when something differs); 2 bad input
+(missing dist/, unknown --against); 1 other failures.`,
     )
-    .action(async (opts: { against?: string; repo?: string; branch: string; dist: string; json?: boolean }) => {
-      const result = await runDiff({ ...opts, projectDir: process.cwd() });
-      process.stdout.write(opts.json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, opts.dist));
+    .action(async (flags: DiffFlags) => {
+      const projectDir = process.cwd();
+      const fromDist = flags.dist !== undefined;
+      const dist = typeof flags.dist === 'string' ? flags.dist : 'dist';
+      if (fromDist) {
+        const newer = newerThanRender(projectDir, dist, [flags.configDir, 'constructs']);
+        if (newer.length > 0) process.stderr.write(`warning: ${newer.join(', ')} changed after ${dist}/ was rendered: run \`mw-gitops synth\`, or drop --dist to diff the sources\n`);
+      }
+      const result = await runDiff({
+        against: flags.against,
+        repo: flags.repo,
+        branch: flags.branch,
+        dist,
+        configDir: flags.configDir,
+        source: fromDist ? 'dist' : 'render',
+        patches: !flags.stat || Boolean(flags.json),
+        projectDir,
+      });
+      const color = useColor(flags, process.env, Boolean(process.stdout.isTTY));
+      process.stdout.write(flags.json ? `${JSON.stringify(diffJson(result))}\n` : await formatDiff(result, color));
+      if (flags.exitCode && result.changed) process.exitCode = 1;
     });
+}
+
+/** Colour only for a person at a terminal who has not said no (--no-color, NO_COLOR: https://no-color.org). */
+export function useColor(flags: { json?: boolean; color: boolean }, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  return !flags.json && flags.color && !env.NO_COLOR && isTTY;
 }
 
 export function diffJson(result: DiffResult): Record<string, unknown> {
@@ -80,19 +132,40 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
   const treeDiff = await import('../../changes/tree-diff.js');
   const secrets = options.repo === undefined ? [] : describeRemote(options.repo).secrets;
   try {
-    const { tree: dist, index } = await loadDist(path.resolve(options.projectDir, options.dist), options.dist.replace(/\/+$/, ''));
+    const distName = options.dist.replace(/\/+$/, '');
+    const distDir = path.resolve(options.projectDir, options.dist);
+    const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
+    let after: RenderedTree;
+    let clusters: readonly string[];
+    let shown: string;
+    if (options.source === 'render') {
+      after = await renderSources(path.resolve(options.projectDir, configDir));
+      clusters = readReleasesIndex(after.get('releases.json')!).clusters;
+      shown = `the render of ${configDir.replace(/\/+$/, '')}/`;
+    } else {
+      const loaded = await loadDist(distDir, distName);
+      after = loaded.tree;
+      clusters = loaded.index.clusters;
+      shown = `${distName}/`;
+    }
     let against: DiffAgainst;
     let before: RenderedTree;
     const asDir = options.against !== undefined ? path.resolve(options.projectDir, options.against) : undefined;
+    const target = resolveTarget(options);
     if (asDir && existsSync(asDir) && statSync(asDir).isDirectory()) {
       against = { kind: 'dir', name: options.against! };
       before = await readTree(asDir);
+    } else if (options.source === 'render' && options.against === undefined && target.isDefault && !existsSync(path.join(target.localPath!, 'HEAD'))) {
+      // No deployment repository yet: the committed render is what the sources moved away from.
+      if (!existsSync(distDir)) throw new UserError(`${distName}/ does not exist and there is no deployment repository to compare with: run \`mw-gitops synth\` first.`);
+      against = { kind: 'dir', name: `${distName}/` };
+      before = await readTree(distDir);
     } else {
-      ({ against, tree: before } = await readFromDeployRepo(options, index.clusters));
+      ({ against, tree: before } = await readFromDeployRepo(options, clusters));
     }
-    const diff = treeDiff.diffTrees(before, dist);
+    const diff = treeDiff.diffTrees(before, after, { patches: options.patches });
     const changed = !treeDiff.isEmptyDiff(diff);
-    return { against, diff, changed, summary: treeDiff.summarizeTreeDiff(diff) };
+    return { shown, against, diff, changed, summary: treeDiff.summarizeTreeDiff(diff) };
   } catch (err) {
     throw scrubError(err, (text) => redact(text, secrets));
   }
@@ -153,14 +226,13 @@ async function readFromDeployRepo(
 }
 
 /** Text for a person: a header naming both sides, then the pure module's listing. */
-export async function formatDiff(result: DiffResult, distName: string): Promise<string> {
-  const { formatTreeDiff } = await import('../../changes/tree-diff.js');
+export async function formatDiff(result: DiffResult, color = false): Promise<string> {
+  const { ansi, formatTreeDiff, plain } = await import('../../changes/tree-diff.js');
   const { against } = result;
   const where =
     against.kind === 'dir'
       ? against.name
       : `${against.name}${against.commit ? ` (${against.commit.slice(0, 12)})` : ' (does not exist yet)'}`;
-  const dist = `${distName.replace(/\/+$/, '')}/`;
-  if (!result.changed) return `no changes: ${dist} matches ${where}\n`;
-  return `${dist} compared with ${where}:\n${formatTreeDiff(result.diff)}`;
+  if (!result.changed) return `no changes: ${result.shown} matches ${where}\n`;
+  return `${result.shown} compared with ${where}:\n${formatTreeDiff(result.diff, color ? ansi : plain)}`;
 }

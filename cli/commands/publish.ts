@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { progressReporter } from '../progress.js';
 import { publishMessage } from '../../changes/publish-message.js';
 import { readPublishedIndex } from '../../changes/releases-index.js';
 import { fileChanges, gitBlobId, hasFileChanges, releaseId, releaseOfPath, type FileChanges } from '../../changes/tree-changes.js';
@@ -88,6 +89,7 @@ a symlink in dist/, dist/ disagreeing with releases.json, a removal without --al
     )
     .action(async (opts: { repo?: string; branch: string; message?: string; dist: string; json?: boolean; allowRemoval?: boolean }) => {
       const projectDir = process.cwd();
+      progressReporter({ json: opts.json })(`publishing ${opts.dist}/ to the deployment repository (${opts.branch})`);
       const result = await runPublish({
         repo: opts.repo,
         branch: opts.branch,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
 import type { SynthResult } from '../../synth/index.js';
 import { checkOutputDir } from '../../synth/tree-io.js';
+import { progressReporter } from '../progress.js';
 
 export function register(program: Command): void {
   program
@@ -18,6 +19,7 @@ export function register(program: Command): void {
       // A dangerous --out is refused before the renderer (cdk8s, schemas) is even loaded.
       checkOutputDir(opts.out, { configDir: opts.configDir, force: Boolean(opts.force) });
       const { runSynth } = await import('../../synth/index.js');
+      progressReporter()(`rendering and validating every release from ${opts.configDir}/`);
       const result = await runSynth({ configDir: opts.configDir, out: opts.out, force: Boolean(opts.force) });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${summary(result, opts.out)}\n`);
