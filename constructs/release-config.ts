@@ -5,9 +5,9 @@
  */
 import { renderApacheSites } from '../config/apache-sites.js';
 import { selectSites } from '../config/sites.js';
-import { stringify } from 'yaml';
 import type { MeshListener } from '../config/services-mesh.js';
 import type { ResolvedRelease } from './resolved-release.js';
+import { yamlText, yamlTextWithSharedItems } from './yaml-text.js';
 import { WMERRORS_FATAL_ERROR_PHP, WMERRORS_PARAMS_PHP } from './wmerrors-page.js';
 
 export const HTTPD_PORT = 8080;
@@ -367,10 +367,9 @@ export function envoyConfig(release: ResolvedRelease): Record<string, string> {
       }),
     ],
   };
-  const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
   return {
-    'envoy.yaml': yaml(bootstrap),
-    [TLS_SDS_FILE]: yaml(sds),
+    'envoy.yaml': yamlTextWithSharedItems(bootstrap, ['static_resources.listeners', 'static_resources.clusters']),
+    [TLS_SDS_FILE]: yamlText(sds),
     [ERROR_PAGE_FILE]: [
       '<!DOCTYPE html>',
       '<html lang="en"><meta charset="utf-8"><title>Wikimedia Error</title>',
