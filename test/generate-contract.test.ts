@@ -168,7 +168,11 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
       () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expect(run.status).toBe(0);
-    expect(run.stdout.toString('utf8')).toBe(original.replace(sleep, (_, indent: string) => `- /bin/sleep\n${indent}- "${next}"`));
+    // The grace period follows the longer drain: 7 s more of preStop sleep, 7 s more of grace.
+    const expected = original
+      .replace(sleep, (_, indent: string) => `- /bin/sleep\n${indent}- "${next}"`)
+      .replace(/terminationGracePeriodSeconds: (\d+)/, (_, seconds: string) => `terminationGracePeriodSeconds: ${Number(seconds) + 7}`);
+    expect(run.stdout.toString('utf8')).toBe(expected);
     expect(run.stderr).toContain('debugging a construct');
     expect(run.stderr).toContain('written to fd 1');
   });

@@ -99,8 +99,9 @@ function validateAppProject(object: Obj): string[] {
 }
 
 test('the configured windows, as AppProject syncWindows, validate against Argo CD\'s CRD; a wrong type does not', () => {
-  const project = parse(readFileSync(join(PROJECT, 'argocd/cluster/appproject.yaml'), 'utf8')) as Obj;
-  project.spec.syncWindows = syncWindows(windows);
+  // The rendered AppProject carries the configured windows.
+  const project = parse(readFileSync(join(PROJECT, 'dist/argocd/appproject.yaml'), 'utf8')) as Obj;
+  expect(project.spec.syncWindows).toEqual(syncWindows(windows));
   expect(project.spec.syncWindows).toEqual([
     expect.objectContaining({ kind: 'deny', schedule: '0 16 * * 5', duration: '62h', manualSync: true, timeZone: 'UTC', applications: ['*'] }),
   ]);
