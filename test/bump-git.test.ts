@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
-import { branchIsConsistent, createSourceRepo, removeTemplate, runCli, TAG_COMMENT, type SourceRepo } from './support/source-repo.js';
+import { branchIsConsistent, bumpOptions, createSourceRepo, removeTemplate, runCli, TAG_COMMENT, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 const T1 = '2025-03-11-120000-publish-83';
@@ -26,23 +26,7 @@ function checkoutState(r: SourceRepo, cwd = r.src): string {
   return [r.git(['status', '--porcelain', '--untracked-files=all'], cwd), r.git(['rev-parse', 'HEAD'], cwd), r.git(['branch', '--list'], cwd), r.git(['worktree', 'list', '--porcelain'], cwd)].join('\n');
 }
 
-function options(overrides: Partial<BumpOptions> = {}): BumpOptions {
-  return {
-    cwd: repo.src,
-    target: { kind: 'flavour', flavour: 'publish-83', tag: T1 },
-    base: 'main',
-    remote: 'origin',
-    configDir: 'environments',
-    out: 'dist',
-    openPr: false,
-    host: {},
-    labels: [],
-    env: repo.env,
-    scrub: (s) => s,
-    log: () => {},
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<BumpOptions> = {}): BumpOptions => bumpOptions(repo, T1, overrides);
 
 test('bump F to T pushes a branch with T (comment kept) and dist/ re-rendered; again is a no-op', async () => {
   const before = checkoutState(repo);

@@ -8,7 +8,7 @@ import { readFileSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } fr
 import { join } from 'node:path';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
-import { createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 const TAG = '2025-03-11-120000-publish-83';
@@ -22,23 +22,7 @@ afterAll(removeTemplate);
 
 const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-function options(overrides: Partial<BumpOptions> = {}): BumpOptions {
-  return {
-    cwd: repo.src,
-    target: { kind: 'flavour', flavour: 'publish-83', tag: TAG },
-    base: 'main',
-    remote: 'origin',
-    configDir: 'environments',
-    out: 'dist',
-    openPr: false,
-    host: {},
-    labels: [],
-    env: repo.env,
-    scrub: (s) => s,
-    log: () => {},
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<BumpOptions> = {}): BumpOptions => bumpOptions(repo, TAG, overrides);
 
 test('GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE set: the user\'s branch, index and working tree stay byte-identical; the branch holds only the tag', async () => {
   // GIVEN an uncommitted edit, and a second index file the variables point at

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import { startGitHub, type FakeGitHub } from './support/github-server.js';
-import { createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
 
 const T1 = '2025-03-11-120000-publish-83';
 const T2 = '2025-03-18-120000-publish-83';
@@ -26,23 +26,7 @@ afterAll(removeTemplate);
 
 const branches = () => repo.git(['for-each-ref', '--format=%(refname)', 'refs/heads'], repo.origin).trim().split('\n');
 
-function options(overrides: Partial<BumpOptions>): BumpOptions {
-  return {
-    cwd: repo.src,
-    target: { kind: 'flavour', flavour: 'publish-83', tag: T1 },
-    base: 'main',
-    remote: 'origin',
-    configDir: 'environments',
-    out: 'dist',
-    openPr: false,
-    host: {},
-    labels: [],
-    env: repo.env,
-    scrub: (s) => s,
-    log: () => {},
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<BumpOptions> = {}): BumpOptions => bumpOptions(repo, T1, overrides);
 
 /** A bump of publish-83 to `tag` merged into main (images.yaml only: rollback reads its history, and re-renders). */
 function mergedBump(clone: string, tag: string): void {

@@ -9,6 +9,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderWithSynth } from '../../cli/bump/render.js';
+import type { BumpOptions } from '../../cli/bump/run.js';
 import { readTree, treesEqual } from '../../synth/tree-io.js';
 
 import { PROJECT } from './cli.js';
@@ -117,4 +118,23 @@ export async function branchIsConsistent(repo: SourceRepo, branch: string): Prom
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** In-process bump options for `repo`: flavour publish-83 to `tag`, no request, quiet. */
+export function bumpOptions(repo: SourceRepo, tag: string, overrides: Partial<BumpOptions> = {}): BumpOptions {
+  return {
+    cwd: repo.src,
+    target: { kind: 'flavour', flavour: 'publish-83', tag },
+    base: 'main',
+    remote: 'origin',
+    configDir: 'environments',
+    out: 'dist',
+    openPr: false,
+    host: {},
+    labels: [],
+    env: repo.env,
+    scrub: (s) => s,
+    log: () => {},
+    ...overrides,
+  };
 }
