@@ -20,10 +20,12 @@ export function yamlText(value: unknown): string {
  */
 export function yamlTextWithSharedItems(value: Record<string, unknown>, listPaths: readonly string[]): string {
   const lists = new Map<string, unknown[]>();
-  const marked = structuredClone(value);
+  const marked = { ...value };
   for (const path of listPaths) {
+    // Copy only the maps on the way to the list; the caller's value stays as it is.
     const keys = path.split('.');
-    const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, marked);
+    let parent: Record<string, unknown> = marked;
+    for (const key of keys.slice(0, -1)) parent = parent[key] = { ...(parent[key] as Record<string, unknown>) };
     const list = parent[keys.at(-1)!];
     if (!Array.isArray(list) || list.length === 0) continue;
     const marker = `MW_GITOPS_LIST_${lists.size}`;
@@ -37,22 +39,18 @@ export function yamlTextWithSharedItems(value: Record<string, unknown>, listPath
     if (!match) throw new Error(`yamlTextWithSharedItems: ${marker} not found in the emitted text`);
     // A block sequence under a mapping key sits two spaces deeper than the key.
     const indent = `${match[1]}  `;
-    const items = list.map((item) => indented(itemText(item), indent)).join('');
-    text = text.replace(line, `${match[1]}${match[2]}:\n${items}`);
+    const items = list.map((item) => itemText(item, indent)).join('');
+    text = text.slice(0, match.index) + `${match[1]}${match[2]}:\n${items}` + text.slice(match.index + match[0].length);
   }
   return text;
 }
 
-function itemText(item: unknown): string {
-  const key = JSON.stringify(item);
+function itemText(item: unknown, indent: string): string {
+  const key = `${indent.length}:${JSON.stringify(item)}`;
   let text = itemTexts.get(key);
   if (text === undefined) {
-    text = yamlText([item]);
+    text = yamlText([item]).replace(/^(?=.)/gm, indent);
     itemTexts.set(key, text);
   }
   return text;
-}
-
-function indented(text: string, indent: string): string {
-  return text.replace(/^(?=.)/gm, indent);
 }
