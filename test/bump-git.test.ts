@@ -6,11 +6,9 @@ import { parse } from 'yaml';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
-import { branchIsConsistent, bumpOptions, createSourceRepo, removeTemplate, runCli, TAG_COMMENT, type SourceRepo } from './support/source-repo.js';
+import { branchIsConsistent, bumpOptions, createSourceRepo, removeTemplate, runCli, TAG_COMMENT, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
-const T1 = '2025-03-11-120000-publish-83';
-const T2 = '2025-03-18-120000-publish-83';
 
 let repo: SourceRepo;
 beforeEach(async () => {

@@ -9,11 +9,9 @@ import { envScrubber } from '../cli/secrets.js';
 import { UserError } from '../config/errors.js';
 import { startGitHub, rateLimited, type FakeGitHub } from './support/github-server.js';
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
-import { createSourceRepo, removeTemplate, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
+import { createSourceRepo, removeTemplate, runCli, type CliResult, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
-const T1 = '2025-03-11-120000-publish-83';
-const T2 = '2025-03-18-120000-publish-83';
 const GH_TOKEN = 'ghs_e2eSECRETtoken_0123456789';
 const GL_TOKEN = 'glpat-e2eSECRETtoken_9876543';
 

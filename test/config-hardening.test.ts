@@ -8,7 +8,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfigFiles } from '../synth/config-files.js';
 import { parseDeployments } from '../config/deployments.js';
-import { ConfigError } from '../config/errors.js';
 import { parseImages, releaseImages } from '../config/images.js';
 import { MAX_RELEASE_NAME } from '../config/names.js';
 import { ServiceProfile, checked } from '../config/profile.js';
@@ -17,17 +16,7 @@ import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { renderProject } from '../render/render.js';
 import { runCli, tempDir } from './support/cli.js';
-import { COLLAPSED, IMAGES, inputsFrom, SERVICES, SITES } from './support/fixtures.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { COLLAPSED, configError, IMAGES, inputsFrom, SERVICES, SITES } from './support/fixtures.js';
 
 /** One target in the wrapper shape, with supervision rules of scope `ruleScope`. */
 function targets(release = 'main: {}', ruleScope = 'train'): string {

@@ -1,20 +1,9 @@
 import { parseDeployments } from '../config/deployments.js';
-import { ConfigError } from '../config/errors.js';
 import { renderProject } from '../render/render.js';
-import { COLLAPSED, IMAGES, LEGACY, MAXIMALLY_VERBOSE, VERBOSE, inputsFrom } from './support/fixtures.js';
+import { COLLAPSED, configError, IMAGES, LEGACY, MAXIMALLY_VERBOSE, VERBOSE, inputsFrom } from './support/fixtures.js';
 
 const summary = (text: string) =>
   parseDeployments('deployments.yaml', text).releases.map((r) => `${r.cluster}/${r.namespace}/${r.release} ${r.stage} ${r.mwFlavour} ${r.webFlavour} ${r.mwKind} ${r.deploy}`);
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 test('the collapsed shape applies target fields to releases and scap defaults', () => {
   expect(summary(COLLAPSED)).toEqual([

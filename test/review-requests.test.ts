@@ -8,10 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import { startGitHub, type FakeGitHub } from './support/github-server.js';
-import { bumpOptions, createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, removeTemplate, runCli, T1, T2, type SourceRepo } from './support/source-repo.js';
 
-const T1 = '2025-03-11-120000-publish-83';
-const T2 = '2025-03-18-120000-publish-83';
 const TOKEN = 'ghs_reviewSECRETtoken_0123456789';
 const ROLLBACK_BRANCH = 'mw-gitops/rollback/publish-83';
 

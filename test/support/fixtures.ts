@@ -1,6 +1,7 @@
 /** Small inputs for the pure core, parsed the way the CLI parses files. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../../config/errors.js';
 import * as environments from '../../environments/index.js';
 import { parseInputs, type ProjectInputs, type SourceFile } from '../../render/inputs.js';
 import { PROJECT } from './cli.js';
@@ -68,4 +69,15 @@ export function inputsFrom(deployments: string, images = IMAGES): ProjectInputs 
     { deployments: { file: 'deployments.yaml', text: deployments }, images: { file: 'images.yaml', text: images }, sites: SITES, services: SERVICES },
     environments,
   );
+}
+
+/** The ConfigError `fn` throws (any other error is rethrown; no error fails the test). */
+export function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
 }

@@ -138,3 +138,7 @@ export function bumpOptions(repo: SourceRepo, tag: string, overrides: Partial<Bu
     ...overrides,
   };
 }
+
+/** Two later tags of flavour publish-83 than the one the template's images.yaml has. */
+export const T1 = '2025-03-11-120000-publish-83';
+export const T2 = '2025-03-18-120000-publish-83';
