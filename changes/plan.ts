@@ -10,9 +10,11 @@ import { formatSeconds, planRelease, planRows, type ReleasePlan } from '../rende
 import type { RenderedTree } from '../render/tree.js';
 import { readReleasesIndex } from './releases-index.js';
 import { releaseId } from './tree-changes.js';
-import { parseManifest } from './tree-diff.js';
+import { parseManifestKinds } from './tree-diff.js';
 
 const STAGE_ORDER: readonly Stage[] = ['testservers', 'canaries', 'production'];
+/** The kinds planRelease reads. */
+const PLAN_KINDS: ReadonlySet<string> = new Set(['Rollout', 'AnalysisTemplate']);
 
 /** When a release could sync automatically (from the deployment windows), filled in by the caller's clock. */
 export interface WindowInfo {
@@ -45,7 +47,7 @@ export function planTree(tree: RenderedTree, only?: (entry: ReleaseIndexEntry) =
     if (only && !only(entry)) continue;
     const manifest = tree.get(entry.path);
     if (manifest === undefined) throw new Error(`${entry.path} is listed in releases.json but missing`);
-    out.push(plannedRelease(entry, [...parseManifest(manifest).values()]));
+    out.push(plannedRelease(entry, parseManifestKinds(manifest, PLAN_KINDS)));
   }
   return sortByStage(out, index);
 }

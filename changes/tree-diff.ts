@@ -141,6 +141,24 @@ function objectPatch(before: ManifestObject, after: ManifestObject, context: num
   return patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
 }
 
+/**
+ * The objects of `kinds` in a multi-document manifest, in document order, parsing only the
+ * documents that can hold them: a rollout plan needs the Rollout and its AnalysisTemplates out of
+ * a manifest that is mostly ConfigMap text, and parsing all of it is most of a bump's planning
+ * time. A document is skipped only when a column-0 `kind:` line names another kind in plain
+ * style (a top-level key, since nested keys and block-scalar lines are indented, and document
+ * markers cannot occur inside a document); anything else is parsed and filtered.
+ */
+export function parseManifestKinds(text: string, kinds: ReadonlySet<string>): ManifestObject[] {
+  const out: ManifestObject[] = [];
+  for (const doc of text.split(/^---(?=[ \t]|$)/m)) {
+    const plainKind = /^kind:[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*$/m.exec(doc)?.[1];
+    if (plainKind !== undefined && !kinds.has(plainKind)) continue;
+    for (const obj of parseManifest(doc).values()) if (kinds.has(String(obj.kind))) out.push(obj);
+  }
+  return out;
+}
+
 /** Objects of a multi-document YAML manifest keyed `Kind/name` (`#2`, `#3` for repeats). */
 export function parseManifest(text: string): Map<string, ManifestObject> {
   const out = new Map<string, ManifestObject>();

@@ -4,8 +4,9 @@
 import { isTreePath } from '../render/tree.js';
 import { parseImageRef } from '../config/image-ref.js';
 import { fileChanges, gitBlobId, imageChangeText, releaseOfPath } from '../changes/tree-changes.js';
-import { containerImages, diffTrees, formatTreeDiff, isEmptyDiff, parseManifest, summarizeTreeDiff } from '../changes/tree-diff.js';
+import { containerImages, diffTrees, formatTreeDiff, isEmptyDiff, parseManifest, parseManifestKinds, summarizeTreeDiff } from '../changes/tree-diff.js';
 import { defaultConfig, fixtureTree } from './support/fake-render.js';
+import { committedTree } from './support/cli.js';
 
 test('gitBlobId matches git hash-object', () => {
   // `printf 'hello\n' | git hash-object --stdin` and the empty blob
@@ -176,4 +177,25 @@ test('identical trees have an empty diff; a flavour move touches only its releas
   ]);
   expect(diff.releases.every((r) => r.images.length === 1 && r.images[0].to?.endsWith(':NEW'))).toBe(true);
   expect(diff.files).toEqual([{ path: 'releases.json', status: 'changed' }]);
+});
+
+describe('parseManifestKinds reads only the documents of the asked kinds, as a full parse would', () => {
+  const kinds = new Set(['Rollout', 'AnalysisTemplate']);
+  const full = (text: string) => [...parseManifest(text).values()].filter((o) => kinds.has(String(o.kind)));
+
+  test('on every committed manifest', () => {
+    const manifests = [...committedTree('dist')].filter(([path]) => path.endsWith('/manifest.yaml'));
+    expect(manifests.length).toBeGreaterThan(10);
+    for (const [path, text] of manifests) expect({ path, objects: parseManifestKinds(text, kinds) }).toEqual({ path, objects: full(text) });
+  });
+
+  test('a quoted kind, a kind line inside a block scalar and a flow document are parsed, not guessed', () => {
+    const text = [
+      'kind: "Rollout"\nmetadata: {name: quoted}',
+      '---\nkind: ConfigMap\nmetadata: {name: holds-text}\ndata:\n  x: |\n    kind: Rollout\n---\nkind: AnalysisTemplate\nmetadata: {name: gate}',
+      '---\nkind: Service\nmetadata: {name: web}\n--- {"kind": "Rollout", "metadata": {"name": "flow"}}',
+    ].join('\n');
+    expect(parseManifestKinds(text, kinds).map((o) => (o.metadata as { name: string }).name)).toEqual(['quoted', 'gate', 'flow']);
+    expect(parseManifestKinds(text, kinds)).toEqual(full(text));
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A throw-away copy of the project's source repository for bump tests: a bare `origin.git` on
- * disk and a clone `src` holding a copy of the real environments/ and a dist/ rendered from it,
+ * disk and a clone `src` holding the small copy of the real environments/ (small-project.ts) and
+ * a dist/ rendered from it,
  * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
  * the machine.
  */
@@ -13,6 +14,7 @@ import type { BumpOptions } from '../../cli/bump/run.js';
 import { readTree, treesEqual } from '../../synth/tree-io.js';
 
 import { PROJECT } from './cli.js';
+import { copySmallEnvironments } from './small-project.js';
 import { runCli as runCliIn, type CliResult } from './git.js';
 
 export { PROJECT };
@@ -51,7 +53,7 @@ async function buildTemplate(): Promise<string> {
   const src = join(dir, 'src');
   git(['init', '--quiet', '--bare', '--initial-branch=main', join(dir, 'origin.git')], dir);
   git(['init', '--quiet', '--initial-branch=main', src], dir);
-  await cp(join(PROJECT, 'environments'), join(src, 'environments'), { recursive: true });
+  copySmallEnvironments(src);
   const imagesPath = join(src, 'environments', 'images.yaml');
   const images = await readFile(imagesPath, 'utf8');
   const withComment = images.replace(/^(  publish-83:\n)(    tag: )/m, `$1${TAG_COMMENT}\n$2`);
