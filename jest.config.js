@@ -1,5 +1,5 @@
 /**
- * ts-jest in ESM mode; type checking is `tsc --noEmit`, run before jest by `npm test`, so ts-jest
+ * ts-jest in ESM mode; type checking is `tsc --noEmit`, run beside jest by `npm test` (scripts/test.sh), so ts-jest
  * only transpiles (isolatedModules, set in tsconfig.json, makes it use transpileModule).
  * maxWorkers: jest's default on 2 cores is one worker, which runs every file in band: a suite
  * waiting on git or a child process then leaves the other core idle. Two workers overlap them.

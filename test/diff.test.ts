@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffJson, formatDiff, runDiff, useColor, type DiffOptions } from '../cli/commands/diff.js';
-import { committedTree, copyEnvironments } from './support/cli.js';
+import { copySmallEnvironments } from './support/small-project.js';
+import { runSynth } from '../synth/index.js';
 import { UserError } from '../config/errors.js';
 import { defaultConfig, fixtureTree, writeTree } from './support/fake-render.js';
 import { git, initBare, publishInProcess, runCli, tempDir } from './support/git.js';
@@ -107,11 +108,11 @@ test('diff --against something that is neither a directory nor a ref is a UserEr
 });
 
 describe('diff of the sources (no synth)', () => {
-  /** A project: a copy of environments/ and the committed dist/. */
+  /** A project: the small copy of environments/ (12 releases) and its dist/, synthesized. */
   async function sourceProject(): Promise<string> {
     const dir = path.join(tmp.dir, 'src');
-    copyEnvironments(dir);
-    await writeTree(path.join(dir, 'dist'), committedTree('dist'));
+    const configDir = copySmallEnvironments(dir);
+    await runSynth({ configDir, out: path.join(dir, 'dist') });
     return dir;
   }
   const WEB_OLD = '2025-03-04-105954-webserver-bookworm';

@@ -1,12 +1,13 @@
 /**
- * The acceptance path with the real renderer: edit the config, synth, publish (in this process),
- * and look at the commits the deployment repository gets. Also `npm start` on a fresh copy of
- * the project, as a process: that one is about the command.
+ * The acceptance path with the real renderer, on the small copy of the project: edit the config,
+ * synth, publish (in this process), and look at the commits the deployment repository gets. Also
+ * `npm start` on a fresh copy of the whole project, as a process: that one is about the command.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { copyEnvironments, PROJECT } from './support/cli.js';
+import { PROJECT } from './support/cli.js';
+import { copySmallEnvironments } from './support/small-project.js';
 import { cleanEnv, commitCount, git, initBare, publishInProcess, tempDir, treeAt, type CliResult } from './support/git.js';
 import { runSynth } from '../synth/index.js';
 import { readTree } from '../synth/tree-io.js';
@@ -25,7 +26,7 @@ test('a tag change touches only the releases of that flavour; a removed release 
   // GIVEN a project whose mw-web "next" releases run their own flavour, synthesized and published
   const project = path.join(tmp.dir, 'project');
   await fs.mkdir(project);
-  const config = copyEnvironments(project);
+  const config = copySmallEnvironments(project);
   edit(path.join(config, 'images.yaml'), 'web_flavours:', '  publish-84:\n    tag: 2025-03-04-105954-publish-84\nweb_flavours:');
   edit(path.join(config, 'deployments.yaml'), '      next: {}\n      migration: {}\n    mw_flavour: publish-83', '      next: {mw_flavour: publish-84}\n      migration: {}\n    mw_flavour: publish-83');
   const remote = path.join(tmp.dir, 'deploy.git');
