@@ -113,7 +113,7 @@ describe('bad input is a UserError (exit 2) naming the file and field, and leave
     const configDir = copyEnvironments(work.path);
     // The previous dist/: a synth of this very config (the unedited environments/), rendered once.
     cpSync(await fresh(), out, { recursive: true });
-    const before = await readTree(out);
+    const before = await freshTree();
     const path = join(configDir, file);
     const original = readFileSync(path, 'utf8');
     const edited = edit(original);
