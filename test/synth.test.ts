@@ -1,20 +1,51 @@
 /**
  * synth: one run of the real command end to end (output, summary, warnings, exit codes); the
  * rest (what is written, bad input, determinism) through runSynth in this process.
+ *
+ * The full project is rendered in this process once (`fresh()`, from the project directory with
+ * the relative config path, as users run it) and shared: it is the tree compared with the
+ * committed dist/, the reference of the working-directory test and the good previous dist/ of
+ * the bad-input cases. Behaviour that is not about the full project's content (what a second
+ * synth changes) renders the small project (test/support/small-project.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSynth } from '../synth/index.js';
 import { readTree } from '../synth/tree-io.js';
 import { UserError } from '../config/errors.js';
 import { PROJECT, committedTree, copyEnvironments, runCli, tempDir } from './support/cli.js';
+import { copySmallEnvironments } from './support/small-project.js';
 
 let work: ReturnType<typeof tempDir>;
 beforeEach(() => (work = tempDir()));
 afterEach(() => work.cleanup());
 
-test('the command writes the eqiad, codfw and staging trees, exits 0, and says when a second run changed nothing', () => {
+/** Computed on first use, once per file. */
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
+const shared = once(() => tempDir());
+afterAll(() => shared().cleanup());
+
+/** The project rendered by runSynth from the project directory (`environments`, relative): its dist/ directory. */
+const fresh = once(async () => {
+  const out = join(shared().path, 'fresh');
+  const cwd = process.cwd();
+  try {
+    process.chdir(PROJECT);
+    await runSynth({ configDir: 'environments', out });
+  } finally {
+    process.chdir(cwd);
+  }
+  return out;
+});
+const freshTree = once(async () => readTree(await fresh()));
+const committed = once(() => committedTree('dist'));
+
+test('the command writes the eqiad, codfw and staging trees, exits 0, and says when a second run changed nothing', async () => {
   const out = join(work.path, 'dist');
   const run = runCli(['synth', '--out', out]);
   expect(run.status).toBe(0);
@@ -24,6 +55,9 @@ test('the command writes the eqiad, codfw and staging trees, exits 0, and says w
   // Namespaces without a profile are named in one warning.
   expect(run.stderr.trim().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(/^warning: skipped \d+ namespaces without a service profile .*mw-cron/);
+  // What the command (the bundle `npm ci` builds) wrote is the committed dist/ (bin.test.ts shows
+  // the bundle and the sources agree, on the small project).
+  expect(await readTree(out)).toEqual(committed());
   expect(runCli(['synth', '--out', out]).stdout).toMatch(/is up to date/);
 });
 
@@ -38,21 +72,23 @@ test('the command: a missing config file and a bad flag exit 2 with one message,
 });
 
 test('the committed dist/ (what git has at HEAD) equals a fresh render of the inputs, byte for byte', async () => {
-  const out = join(work.path, 'dist');
-  await runSynth({ configDir: join(PROJECT, 'environments'), out });
-  const fresh = await readTree(out);
-  const committed = committedTree('dist');
-  expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
-  for (const [path, text] of fresh) expect({ path, same: committed.get(path) === text }).toEqual({ path, same: true });
+  const tree = await freshTree();
+  expect([...committed().keys()].sort()).toEqual([...tree.keys()].sort());
+  for (const [path, text] of tree) expect({ path, same: committed().get(path) === text }).toEqual({ path, same: true });
 });
 
 test('a second synth finds nothing to change; stale files of removed releases disappear', async () => {
+  // The small project: what is rewritten or removed does not depend on how many releases there are.
   const out = join(work.path, 'dist');
-  const configDir = copyEnvironments(work.path);
+  const configDir = copySmallEnvironments(work.path);
   expect((await runSynth({ configDir, out })).changed).toBe(true);
   expect((await runSynth({ configDir, out })).changed).toBe(false);
+  expect((await readTree(out)).has('eqiad/mw-web/migration/manifest.yaml')).toBe(true);
   const deployments = join(configDir, 'deployments.yaml');
-  writeFileSync(deployments, readFileSync(deployments, 'utf8').replace('      migration: {}\n    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web', '    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-web'));
+  const original = readFileSync(deployments, 'utf8');
+  const edited = original.replace('      migration: {}\n    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-api-int', '    mw_flavour: publish-83\n    web_flavour: webserver-bookworm\n  - namespace: mw-api-int');
+  expect(edited).not.toBe(original);
+  writeFileSync(deployments, edited);
   mkdirSync(join(out, 'eqiad/stray'), { recursive: true });
   writeFileSync(join(out, 'eqiad/stray/manifest.yaml'), 'kind: Leftover\n');
   expect((await runSynth({ configDir, out })).changed).toBe(true);
@@ -75,8 +111,9 @@ describe('bad input is a UserError (exit 2) naming the file and field, and leave
   test.each(cases)('%s', async (_name, file, edit, message) => {
     const out = join(work.path, 'dist');
     const configDir = copyEnvironments(work.path);
-    await runSynth({ configDir, out });
-    const before = await readTree(out);
+    // The previous dist/: a synth of this very config (the unedited environments/), rendered once.
+    cpSync(await fresh(), out, { recursive: true });
+    const before = await freshTree();
     const path = join(configDir, file);
     const original = readFileSync(path, 'utf8');
     const edited = edit(original);
@@ -100,20 +137,19 @@ test('cdk8s synth (the cdk8s.yaml app) renders the same tree', async () => {
   });
   expect(run.status).toBe(0);
   const viaCdk8s = await readTree(out);
-  expect(viaCdk8s).toEqual(committedTree('dist'));
+  expect(viaCdk8s).toEqual(committed());
 });
 
 test('the rendered bytes do not depend on the working directory', async () => {
-  const here = join(work.path, 'from-project');
+  // fresh() rendered from the project directory with the relative path `environments`.
+  const here = await freshTree();
   const elsewhere = join(work.path, 'from-elsewhere');
   const cwd = process.cwd();
   try {
-    process.chdir(PROJECT);
-    await runSynth({ configDir: 'environments', out: here });
     process.chdir(work.path);
     await runSynth({ configDir: join(PROJECT, 'environments'), out: elsewhere });
   } finally {
     process.chdir(cwd);
   }
-  expect(await readTree(elsewhere)).toEqual(await readTree(here));
+  expect(await readTree(elsewhere)).toEqual(here);
 });

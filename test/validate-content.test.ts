@@ -2,6 +2,8 @@
  * `validate` hands every config file a pod reads to the program that reads it: an envoy field put
  * back on the wrong message, or a vhost typo, fails validation (exit 2) naming the tree file, the
  * ConfigMap key and the field path or line. In process through runValidate; the command runs once.
+ * Both mistakes are made in one tree (in two different ConfigMaps of mw-web main), validated once
+ * in process and once by the command: each test looks for its own violation in that result.
  */
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -51,15 +53,24 @@ async function validateTree(objs: Obj[], dir: string) {
   return runValidate({ configDir: join(PROJECT, 'environments'), dist: dir, registry });
 }
 
-let work: ReturnType<typeof tempDir>;
-beforeEach(() => (work = tempDir()));
-afterEach(() => work.cleanup());
+const work = tempDir();
+afterAll(() => work.cleanup());
+
+/** mw-web main with both mistakes, written to <work>/dist and validated in process (on first use). */
+let brokenTree: ReturnType<typeof breakBoth> | undefined;
+async function breakBoth() {
+  const objs = objects();
+  const envoy = misplaceEnvoyHeader(objs);
+  const vhost = misspellVhost(objs);
+  const dir = join(work.path, 'dist');
+  const { content } = await validateTree(objs, dir);
+  return { envoy, vhost, dir, content: content! };
+}
+const broken = () => (brokenTree ??= breakBoth());
 
 test('an envoy field on HttpConnectionManager instead of its route_config is named by file, object and field path', async () => {
-  const objs = objects();
-  const { cm, field } = misplaceEnvoyHeader(objs);
-  const { content } = await validateTree(objs, join(work.path, 'dist'));
-  expect(content!.violations).toContainEqual({
+  const { envoy: { cm, field }, content } = await broken();
+  expect(content.violations).toContainEqual({
     program: 'envoy',
     file: TARGET,
     object: `ConfigMap mw-web/${cm.metadata.name} data.envoy.yaml`,
@@ -69,11 +80,8 @@ test('an envoy field on HttpConnectionManager instead of its route_config is nam
 });
 
 test('a misspelled vhost directive fails apache2 -t with the site file and line, and the command exits 2', async () => {
-  const objs = objects();
-  const { cm, key, line } = misspellVhost(objs);
-  const dir = join(work.path, 'dist');
-  const { content } = await validateTree(objs, dir);
-  const found = content!.violations.filter((v) => v.program === 'apache2' && v.object === `ConfigMap mw-web/${cm.metadata.name} data.${key}`);
+  const { vhost: { cm, key, line }, dir, content } = await broken();
+  const found = content.violations.filter((v) => v.program === 'apache2' && v.object === `ConfigMap mw-web/${cm.metadata.name} data.${key}`);
   expect(found).toEqual([expect.objectContaining({ file: TARGET, field: expect.stringMatching(/^sites-enabled\//), line, message: expect.stringContaining("Invalid command 'RewriteEngin'") })]);
 
   const run = runCli(['validate', '--dist', dir, '--registry', registry]);

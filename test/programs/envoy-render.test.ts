@@ -20,6 +20,15 @@ const read = (name: string) => ({ file: `environments/${name}`, text: readFileSy
 const render = renderProject(parseInputs({ deployments: read('deployments.yaml'), images: read('images.yaml'), sites: SITES, services: SERVICES }, environments));
 const objectsOf = (path: string): Any[] => render.files.find((f) => f.path === path)!.objects as Any[];
 const configMap = (objects: Any[], name: RegExp, key: string): string => objects.find((o) => o.kind === 'ConfigMap' && name.test(o.metadata.name))!.data[key];
+/**
+ * An envoy.yaml parsed once per distinct text (each is about 300 KB of YAML, a large part of this
+ * file's time); the tests only read the result.
+ */
+const bootstraps = new Map<string, Any>();
+const parseBootstrap = (text: string): Any => {
+  if (!bootstraps.has(text)) bootstraps.set(text, parse(text));
+  return bootstraps.get(text);
+};
 
 const ours = objectsOf('eqiad/mw-web/main/manifest.yaml');
 const production = productionRelease('mw-web', 'main');
@@ -45,7 +54,7 @@ describe('rendered envoy configuration', () => {
     const texts = render.files.flatMap((f) => (f.objects as Any[]).filter((o) => o.kind === 'ConfigMap' && o.data?.['envoy.yaml']).map((o) => o.data['envoy.yaml'] as string));
     expect(texts.length).toBe(render.files.filter((f) => (f.objects as Any[]).some((o) => o.kind === 'Rollout' || o.kind === 'DaemonSet')).length);
     for (const text of new Set(texts)) {
-      const { static_resources: resources, ...top } = parse(text);
+      const { static_resources: resources, ...top } = parseBootstrap(text);
       add(parts.top, top);
       resources.listeners.forEach((l: Any) => add(parts.listeners, l));
       resources.clusters.forEach((c: Any) => add(parts.clusters, c));
@@ -62,7 +71,7 @@ describe('rendered envoy configuration', () => {
 
   test("the SDS secret file decodes as envoy's Secret and names the mounted certificate, watched for renewals", () => {
     const sds: Any = parse(configMap(ours, /envoy-config/, 'tls_certificate_sds_secret.yaml'));
-    const bootstrap: Any = parse(configMap(ours, /envoy-config/, 'envoy.yaml'));
+    const bootstrap: Any = parseBootstrap(configMap(ours, /envoy-config/, 'envoy.yaml'));
     const tls = bootstrap.static_resources.listeners.find((l: Any) => l.listener_filters).filter_chains[0].transport_socket.typed_config;
     const sdsConfig = tls.common_tls_context.tls_certificate_sds_secret_configs[0];
     expect(sdsConfig.sds_config.path_config_source.path).toBe('/etc/envoy/tls_certificate_sds_secret.yaml');
@@ -81,7 +90,7 @@ describe('rendered envoy configuration', () => {
   test("mw-web main listens on production's ports and addresses, with its stat prefix, drain settings and tracing", () => {
     const listeners = (b: Any) => b.static_resources.listeners.map((l: Any) => `${l.address.socket_address.address}:${l.address.socket_address.port_value}`).sort();
     const prodBootstrap: Any = parse(configMapEntry(production, /envoy-config/, 'envoy.yaml'));
-    const ourBootstrap: Any = parse(configMap(ours, /envoy-config/, 'envoy.yaml'));
+    const ourBootstrap: Any = parseBootstrap(configMap(ours, /envoy-config/, 'envoy.yaml'));
     expect(listeners(ourBootstrap)).toEqual(listeners(prodBootstrap));
     const clusters = (b: Any) => b.static_resources.clusters.map((c: Any) => c.name).sort();
     expect(clusters(ourBootstrap)).toEqual(clusters(prodBootstrap));
@@ -96,7 +105,7 @@ describe('rendered envoy configuration', () => {
   });
 
   test('mw-parsoid traces nothing, as production', () => {
-    const bootstrap: Any = parse(configMap(objectsOf('eqiad/mw-parsoid/pinkllama/manifest.yaml'), /envoy-config/, 'envoy.yaml'));
+    const bootstrap: Any = parseBootstrap(configMap(objectsOf('eqiad/mw-parsoid/pinkllama/manifest.yaml'), /envoy-config/, 'envoy.yaml'));
     expect(bootstrap.static_resources.clusters.map((c: Any) => c.name)).not.toContain('otel_collector');
     expect(JSON.stringify(bootstrap)).not.toContain('tracing');
   });
