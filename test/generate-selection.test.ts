@@ -1,11 +1,18 @@
-/** What generate selects from flags and the Argo CD environment, and what it says when nothing matches. */
+/**
+ * What generate selects from flags and the Argo CD environment, and what it says when nothing
+ * matches: in process (the process contract is generate-contract.test.ts).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as environments from '../environments/index.js';
 import { readConfigFiles } from '../synth/config-files.js';
-import { GenerateFailure, reportable, resolveSelection } from '../cli/commands/generate.js';
+import { GenerateFailure, reportable, resolveSelection, runGenerate } from '../cli/commands/generate.js';
 import { UserError } from '../config/errors.js';
 import { renderSelection } from '../render/generate.js';
 import { parseInputs, type ProjectInputs } from '../render/inputs.js';
-import { renderProject } from '../render/render.js';
+import { renderProject, type RenderResult } from '../render/render.js';
+import { removeDir } from './support/checkout.js';
 
 describe('resolveSelection: flags, plugin env, plugin parameters', () => {
   test('the plugin env gives cluster, namespace and release', () => {
@@ -88,21 +95,48 @@ describe('reportable: one line for Argo CD', () => {
   });
 });
 
+describe('runGenerate: a directory that is not a checkout', () => {
+  // Before anything of the checkout loads, so in process; the process contract (exit 2, empty
+  // stdout, one line) of such a UserError is generate-contract.test.ts's missing-cluster run.
+  test('outside an mw-gitops checkout: a one-line user error (exit 2)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mw-gitops-not-a-checkout-'));
+    try {
+      // MW_GITOPS_TRANSFORM_CACHE=0: no loader hooks registered in the test process.
+      const env = { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', MW_GITOPS_TRANSFORM_CACHE: '0' };
+      const log: string[] = [];
+      const error = await runGenerate({ dir: empty }, env, (line) => log.push(line)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      expect(error).not.toBeInstanceOf(GenerateFailure);
+      expect((error as UserError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(/is not an mw-gitops checkout/);
+      expect((error as Error).message).not.toContain('\n');
+      expect(log).toEqual([]);
+    } finally {
+      removeDir(empty);
+    }
+  });
+});
+
 describe('renderSelection: the selected dist/ files, or why there are none', () => {
+  // The full project: the messages list what exists there (and its unmanaged namespaces). Its
+  // full render is made once; no test changes it.
   let inputs: ProjectInputs;
+  let full: RenderResult;
   beforeAll(async () => {
     inputs = parseInputs(await readConfigFiles('environments'), environments);
+    full = renderProject(inputs);
   });
 
   test('one release is exactly its manifest file of the full render', () => {
-    const full = renderProject(inputs);
     const one = renderSelection(inputs, { cluster: 'codfw', namespace: 'mw-web', release: 'canary' });
     expect(one.paths).toEqual(['codfw/mw-web/canary/manifest.yaml']);
     expect(one.text).toBe(full.tree.get('codfw/mw-web/canary/manifest.yaml'));
   });
 
   test('a namespace is its releases in releases.json order', () => {
-    const full = renderProject(inputs);
     const expected = full.index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-ext').map((r) => r.path);
     const all = renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-api-ext' });
     expect(all.paths).toEqual(expected);
@@ -113,7 +147,8 @@ describe('renderSelection: the selected dist/ files, or why there are none', () 
     expect(() => renderSelection(inputs, { cluster: 'ulsfo', namespace: 'mw-web' })).toThrow(/unknown cluster "ulsfo"; clusters with releases: codfw, eqiad, staging/);
     expect(() => renderSelection(inputs, { cluster: 'staging', namespace: 'mw-api-ext' })).toThrow(/unknown namespace "mw-api-ext" in cluster staging; namespaces of staging: mw-debug, mw-web/);
     expect(() => renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-web', release: 'nope' })).toThrow(/unknown release "nope" of mw-web in cluster eqiad; releases there: canary, main/);
-    for (const unmanaged of renderProject(inputs).index.unmanaged) {
+    expect(full.index.unmanaged.length).toBeGreaterThan(0);
+    for (const unmanaged of full.index.unmanaged) {
       expect(() => renderSelection(inputs, { cluster: unmanaged.clusters[0], namespace: unmanaged.namespace })).toThrow(/is unmanaged .*nothing to render/);
     }
   });
