@@ -4,11 +4,12 @@
  * child process in a temporary copy of the repository, with the environment argocd-cmp-server
  * gives it, and must print exactly the dist/ bytes, or nothing and one line on error.
  *
- * Each run costs two node processes loading the sources through tsx (about 2-4 s), so: one copy
- * per file, of the small project (test/support/generate-checkout.ts), shared by the tests that
- * do not edit it; one run per contract behaviour; independent runs of one test overlap. What
- * needs no process (selection, messages, a directory that is not a checkout) is tested in
- * process in generate-selection.test.ts.
+ * Each run costs two node processes loading the sources through tsx (2-4 s on one core), so: one
+ * copy of the small project per file (test/support/generate-checkout.ts), shared by the tests
+ * that do not edit it (a test that edits gets its own copy); one run per contract behaviour; the
+ * runs of the first group's tests (test.concurrent) overlap, two at a time. What needs no process
+ * (selection, messages, a directory that is not a checkout) is tested in process in
+ * generate-selection.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,8 +17,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
-import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli } from './support/checkout.js';
-import { copySmallCheckout, runCliAsync, writeDist } from './support/generate-checkout.js';
+import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli, type CliRun } from './support/checkout.js';
+import { copySmallCheckout, editedCopy, runCliAsync, writeDist } from './support/generate-checkout.js';
 
 interface IndexEntry {
   cluster: string;
@@ -41,17 +42,14 @@ beforeAll(() => {
 
 afterAll(() => removeDir(checkout));
 
-/** Edits a file of the copy for one test and puts it back afterwards. */
-function withEdited<T>(file: string, edit: (text: string) => string, fn: () => T): T {
-  const path = join(checkout, file);
-  const original = readFileSync(path, 'utf8');
-  const edited = edit(original);
-  expect(edited).not.toBe(original);
-  writeFileSync(path, edited);
+/** Runs generate in a copy of the checkout with one file edited (the shared copy stays as it is). */
+async function generateEdited(file: string, edit: (text: string) => string): Promise<CliRun & { dir: string }> {
+  const dir = editedCopy(checkout, file, edit);
   try {
-    return fn();
+    const run = await runCliAsync(['generate'], dir, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+    return { ...run, dir };
   } finally {
-    writeFileSync(path, original);
+    removeDir(dir);
   }
 }
 
@@ -81,9 +79,9 @@ function fingerprint(dir: string): string {
 }
 
 describe('generate in a copy of the repository, with the environment Argo CD gives', () => {
-  test('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', () => {
+  test.concurrent('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', async () => {
     const before = fingerprint(checkout);
-    const run = runCli(['generate'], checkout, {
+    const run = await runCliAsync(['generate'], checkout, {
       ...argoEnv(),
       ARGOCD_ENV_MW_CLUSTER: 'eqiad',
       ARGOCD_ENV_MW_NAMESPACE: 'mw-web',
@@ -96,8 +94,8 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   });
 
   // mw-api-int: the namespace of the small project with two releases in eqiad (mw-web has four).
-  test('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', () => {
-    const run = runCli(['generate'], checkout, { ...argoEnv('mw-api-int-eqiad', 'mw-api-int'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-api-int', ARGOCD_ENV_MW_RELEASE: '' });
+  test.concurrent('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', async () => {
+    const run = await runCliAsync(['generate'], checkout, { ...argoEnv('mw-api-int-eqiad', 'mw-api-int'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-api-int', ARGOCD_ENV_MW_RELEASE: '' });
     expect(run.status).toBe(0);
     const releases = index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-int');
     expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'migration']));
@@ -109,13 +107,13 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(objects.every((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string')).toBe(true);
   });
 
-  test('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', () => {
+  test.concurrent('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', async () => {
     const params = [
       { name: 'MW_CLUSTER', string: 'codfw' },
       { name: 'MW_NAMESPACE', string: 'mw-web' },
       { name: 'MW_RELEASE', string: 'main' },
     ];
-    const run = runCli(['generate'], checkout, {
+    const run = await runCliAsync(['generate'], checkout, {
       ...argoEnv('mw-web-main-codfw'),
       ARGOCD_APP_PARAMETERS: JSON.stringify(params),
       PARAM_MW_CLUSTER: 'codfw',
@@ -130,7 +128,7 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
 
   // Which names are unknown, and what the messages list, is tested in process (generate-selection.test.ts);
   // here one failure before the render and one after it, through the real plugin command.
-  test('missing cluster, unknown release: exit 2, empty stdout, one line naming what exists, no secrets', async () => {
+  test.concurrent('missing cluster, unknown release: exit 2, empty stdout, one line naming what exists, no secrets', async () => {
     const secret = 'glpat-Sup3rS3cretT0ken';
     const base = { ...argoEnv(), GITLAB_TOKEN: secret, ARGOCD_ENV_MW_TOKEN: secret };
     const [missing, release] = await Promise.all([
@@ -146,35 +144,26 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     for (const run of [missing, release]) expect(run.stderr).not.toContain(secret);
   });
 
-  test('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', () => {
-    const run = withEdited(
-      'environments/deployments.yaml',
-      (text) => `${text}\nbroken: [unclosed\n  - : :\n`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+  test.concurrent('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', async () => {
+    const run = await generateEdited('environments/deployments.yaml', (text) => `${text}\nbroken: [unclosed\n  - : :\n`);
     expectOneLineFailure(run, /environments\/deployments\.yaml.*YAML/);
-    expect(run.stderr).not.toContain(checkout); // paths relative to the checkout
+    expect(run.stderr).not.toContain(run.dir); // paths relative to the checkout
   });
 
-  test('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', () => {
-    const run = withEdited(
-      'constructs/mediawiki-pod.ts',
-      (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '),
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+  test.concurrent('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', async () => {
+    const run = await generateEdited('constructs/mediawiki-pod.ts', (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '));
     expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
   });
 
-  test('it renders the revision: an edited construct changes the output; its console.log and direct writes to fd 1 stay off stdout', () => {
+  test.concurrent('it renders the revision: an edited construct changes the output; its console.log and direct writes to fd 1 stay off stdout', async () => {
     const original = dist('eqiad/mw-web/main/manifest.yaml');
     const sleep = /- \/bin\/sleep\n(\s+)- "(\d+)"/g;
     const current = sleep.exec(original);
     expect(current).not.toBeNull();
     const next = Number(current![2]) + 7;
-    const run = withEdited(
+    const run = await generateEdited(
       'constructs/mediawiki-pod.ts',
       (text) => `import { writeSync as writeFd } from 'node:fs';\nwriteFd(1, 'written to fd 1\\n');\nconsole.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expect(run.status).toBe(0);
     // The grace period follows the longer drain: 7 s more of preStop sleep, 7 s more of grace.
@@ -186,17 +175,13 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(run.stderr).toContain('written to fd 1');
   });
 
-  test('an unhandled rejection in the checkout: non-zero, empty stdout, one line', () => {
-    const run = withEdited(
-      'constructs/mediawiki-pod.ts',
-      (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+  test.concurrent('an unhandled rejection in the checkout: non-zero, empty stdout, one line', async () => {
+    const run = await generateEdited('constructs/mediawiki-pod.ts', (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`);
     expectOneLineFailure(run, /lost promise in the checkout/);
   });
 
-  test('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', () => {
-    const run = runCli(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+  test.concurrent('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', async () => {
+    const run = await runCliAsync(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));

@@ -7,10 +7,10 @@
  * third of the time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, repoRoot, type CliRun } from './checkout.js';
+import { bin, linkNodeModules, repoRoot, type CliRun } from './checkout.js';
 import { copySmallEnvironments } from './small-project.js';
 
 /** Not part of a revision (node_modules, .git, build), not read by generate (dist, test), or replaced (environments). */
@@ -41,15 +41,55 @@ export function writeDist(checkout: string): void {
   if (run.status !== 0) throw new Error(`synth of the checkout failed (${run.status}): ${run.stderr}`);
 }
 
-/** Like checkout.ts's runCli, but without blocking this process, so independent runs can overlap. */
+/** How many runs of the command overlap: one per core of the 2-core machines the tests run on. */
+const PARALLEL_RUNS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= PARALLEL_RUNS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+/**
+ * Like checkout.ts's runCli, but without blocking this process, so the runs of concurrent tests
+ * (test.concurrent) overlap, at most PARALLEL_RUNS at a time: a run is two node processes one
+ * after the other, so it keeps one core busy and leaves the other idle.
+ */
 export function runCliAsync(args: readonly string[], cwd: string, env: Record<string, string>, command = bin): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-  });
+  return slot(
+    () =>
+      new Promise<CliRun>((resolve, reject) => {
+        const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+      }),
+  );
+}
+
+/**
+ * A copy of `checkout` (without its dist/, which generate does not read) with `file` edited, its
+ * node_modules linked: a test that edits the revision gets its own, so the other tests' runs can
+ * overlap with it. Returns the copy's directory; remove it with removeDir.
+ */
+export function editedCopy(checkout: string, file: string, edit: (text: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-edited-'));
+  cpSync(checkout, dir, { recursive: true, filter: (src) => ![join(checkout, 'node_modules'), join(checkout, 'dist')].includes(src) });
+  linkNodeModules(dir);
+  const path = join(dir, file);
+  const original = readFileSync(path, 'utf8');
+  const edited = edit(original);
+  if (edited === original) throw new Error(`the edit of ${file} changed nothing`);
+  writeFileSync(path, edited);
+  return dir;
 }
