@@ -97,19 +97,35 @@ describe('reportable: one line for Argo CD', () => {
   });
 });
 
-describe('runGenerate: a directory that is not a checkout', () => {
-  // Before anything of the checkout loads, so in process; the process contract (exit 2, empty
-  // stdout, one line) of such a UserError is generate-contract.test.ts's missing-cluster run.
+describe('runGenerate: failures before anything of the checkout loads', () => {
+  // In process; the process contract of such a UserError (exit 2, empty stdout, one line, no
+  // stack, no secrets) is generate-contract.test.ts's unknown-release run.
+  const failure = async (dir: string, env: Record<string, string>): Promise<{ error: unknown; log: string[] }> => {
+    const log: string[] = [];
+    // MW_GITOPS_TRANSFORM_CACHE=0: no loader hooks registered in the test process.
+    const error = await runGenerate({ dir }, { ...env, MW_GITOPS_TRANSFORM_CACHE: '0' }, (line) => log.push(line)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { error, log };
+  };
+
+  test('missing cluster: a one-line user error (exit 2) naming MW_CLUSTER, without the secrets of the environment', async () => {
+    const secret = 'glpat-Sup3rS3cretT0ken';
+    // No checkout at all: the selection fails first.
+    const { error, log } = await failure(join(tmpdir(), 'mw-gitops-no-such-checkout'), { GITLAB_TOKEN: secret, ARGOCD_ENV_MW_TOKEN: secret, ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_CLUSTER: '' });
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/no cluster given.*MW_CLUSTER/);
+    expect((error as Error).message).not.toContain('\n');
+    expect((error as Error).message).not.toContain(secret);
+    expect(log).toEqual([]);
+  });
+
   test('outside an mw-gitops checkout: a one-line user error (exit 2)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'mw-gitops-not-a-checkout-'));
     try {
-      // MW_GITOPS_TRANSFORM_CACHE=0: no loader hooks registered in the test process.
-      const env = { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', MW_GITOPS_TRANSFORM_CACHE: '0' };
-      const log: string[] = [];
-      const error = await runGenerate({ dir: empty }, env, (line) => log.push(line)).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
+      const { error, log } = await failure(empty, { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' });
       expect(error).toBeInstanceOf(UserError);
       expect(error).not.toBeInstanceOf(GenerateFailure);
       expect((error as UserError).exitCode).toBe(2);
