@@ -5,10 +5,9 @@
  * gives it, and must print exactly the dist/ bytes, or nothing and one line on error.
  *
  * Each run costs two node processes loading the sources through tsx (2-4 s on one core), so: one
- * copy of the small project per file (test/support/generate-checkout.ts), shared by the tests
- * that do not edit it (a test that edits gets its own copy); one run per contract behaviour; the
- * runs of the first group's tests (test.concurrent) overlap, two at a time. What needs no process
- * (selection, messages, a directory that is not a checkout) is tested in process in
+ * copy of the small project per file (test/support/generate-checkout.ts), shared by the tests;
+ * one run per contract behaviour; independent runs of one test overlap. What needs no process
+ * (selection, messages, failures before anything of the checkout loads) is tested in process in
  * generate-selection.test.ts.
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +17,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
 import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli, type CliRun } from './support/checkout.js';
-import { copySmallCheckout, editedCopy, runCliAsync, writeDist } from './support/generate-checkout.js';
+import { copySmallCheckout, runCliAsync, writeDist } from './support/generate-checkout.js';
 
 interface IndexEntry {
   cluster: string;
@@ -42,14 +41,17 @@ beforeAll(() => {
 
 afterAll(() => removeDir(checkout));
 
-/** Runs generate in a copy of the checkout with one file edited (the shared copy stays as it is). */
-async function generateEdited(file: string, edit: (text: string) => string): Promise<CliRun & { dir: string }> {
-  const dir = editedCopy(checkout, file, edit);
+/** Runs generate (eqiad/mw-web/main) with one file of the copy edited, and puts the file back afterwards. */
+function generateEdited(file: string, edit: (text: string) => string): CliRun {
+  const path = join(checkout, file);
+  const original = readFileSync(path, 'utf8');
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  writeFileSync(path, edited);
   try {
-    const run = await runCliAsync(['generate'], dir, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
-    return { ...run, dir };
+    return runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
   } finally {
-    removeDir(dir);
+    writeFileSync(path, original);
   }
 }
 
@@ -79,9 +81,9 @@ function fingerprint(dir: string): string {
 }
 
 describe('generate in a copy of the repository, with the environment Argo CD gives', () => {
-  test.concurrent('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', async () => {
+  test('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', () => {
     const before = fingerprint(checkout);
-    const run = await runCliAsync(['generate'], checkout, {
+    const run = runCli(['generate'], checkout, {
       ...argoEnv(),
       ARGOCD_ENV_MW_CLUSTER: 'eqiad',
       ARGOCD_ENV_MW_NAMESPACE: 'mw-web',
@@ -94,8 +96,8 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   });
 
   // mw-api-int: the namespace of the small project with two releases in eqiad (mw-web has four).
-  test.concurrent('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', async () => {
-    const run = await runCliAsync(['generate'], checkout, { ...argoEnv('mw-api-int-eqiad', 'mw-api-int'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-api-int', ARGOCD_ENV_MW_RELEASE: '' });
+  test('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', () => {
+    const run = runCli(['generate'], checkout, { ...argoEnv('mw-api-int-eqiad', 'mw-api-int'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-api-int', ARGOCD_ENV_MW_RELEASE: '' });
     expect(run.status).toBe(0);
     const releases = index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-int');
     expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'migration']));
@@ -107,13 +109,13 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(objects.every((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string')).toBe(true);
   });
 
-  test.concurrent('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', async () => {
+  test('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', () => {
     const params = [
       { name: 'MW_CLUSTER', string: 'codfw' },
       { name: 'MW_NAMESPACE', string: 'mw-web' },
       { name: 'MW_RELEASE', string: 'main' },
     ];
-    const run = await runCliAsync(['generate'], checkout, {
+    const run = runCli(['generate'], checkout, {
       ...argoEnv('mw-web-main-codfw'),
       ARGOCD_APP_PARAMETERS: JSON.stringify(params),
       PARAM_MW_CLUSTER: 'codfw',
@@ -129,9 +131,9 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   // Which names are unknown, and what the messages list, is tested in process (generate-selection.test.ts),
   // and so are the failures before anything of the checkout loads (no cluster, not a checkout);
   // here a user error from the checkout's render, through the real plugin command.
-  test.concurrent('unknown release: exit 2, empty stdout, one line naming what exists, no secrets', async () => {
+  test('unknown release: exit 2, empty stdout, one line naming what exists, no secrets', () => {
     const secret = 'glpat-Sup3rS3cretT0ken';
-    const release = await runCliAsync(['generate'], checkout, {
+    const release = runCli(['generate'], checkout, {
       ...argoEnv(),
       GITLAB_TOKEN: secret,
       ARGOCD_ENV_MW_TOKEN: secret,
@@ -144,24 +146,24 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(release.stderr).not.toContain(secret);
   });
 
-  test.concurrent('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', async () => {
-    const run = await generateEdited('environments/deployments.yaml', (text) => `${text}\nbroken: [unclosed\n  - : :\n`);
+  test('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', () => {
+    const run = generateEdited('environments/deployments.yaml', (text) => `${text}\nbroken: [unclosed\n  - : :\n`);
     expectOneLineFailure(run, /environments\/deployments\.yaml.*YAML/);
-    expect(run.stderr).not.toContain(run.dir); // paths relative to the checkout
+    expect(run.stderr).not.toContain(checkout); // paths relative to the checkout
   });
 
-  test.concurrent('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', async () => {
-    const run = await generateEdited('constructs/mediawiki-pod.ts', (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '));
+  test('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', () => {
+    const run = generateEdited('constructs/mediawiki-pod.ts', (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '));
     expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
   });
 
-  test.concurrent('it renders the revision: an edited construct changes the output; its console.log and direct writes to fd 1 stay off stdout', async () => {
+  test('it renders the revision: an edited construct changes the output; its console.log and direct writes to fd 1 stay off stdout', () => {
     const original = dist('eqiad/mw-web/main/manifest.yaml');
     const sleep = /- \/bin\/sleep\n(\s+)- "(\d+)"/g;
     const current = sleep.exec(original);
     expect(current).not.toBeNull();
     const next = Number(current![2]) + 7;
-    const run = await generateEdited(
+    const run = generateEdited(
       'constructs/mediawiki-pod.ts',
       (text) => `import { writeSync as writeFd } from 'node:fs';\nwriteFd(1, 'written to fd 1\\n');\nconsole.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
     );
@@ -175,13 +177,13 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(run.stderr).toContain('written to fd 1');
   });
 
-  test.concurrent('an unhandled rejection in the checkout: non-zero, empty stdout, one line', async () => {
-    const run = await generateEdited('constructs/mediawiki-pod.ts', (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`);
+  test('an unhandled rejection in the checkout: non-zero, empty stdout, one line', () => {
+    const run = generateEdited('constructs/mediawiki-pod.ts', (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`);
     expectOneLineFailure(run, /lost promise in the checkout/);
   });
 
-  test.concurrent('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', async () => {
-    const run = await runCliAsync(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+  test('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', () => {
+    const run = runCli(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));

@@ -7,10 +7,10 @@
  * third of the time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, linkNodeModules, repoRoot, type CliRun } from './checkout.js';
+import { bin, repoRoot, type CliRun } from './checkout.js';
 import { copySmallEnvironments } from './small-project.js';
 
 /** Not part of a revision (node_modules, .git, build), not read by generate (dist, test), or replaced (environments). */
@@ -41,7 +41,7 @@ export function writeDist(checkout: string): void {
   if (run.status !== 0) throw new Error(`synth of the checkout failed (${run.status}): ${run.stderr}`);
 }
 
-/** How many runs of the command overlap: one per core of the 2-core machines the tests run on. */
+/** How many runs of the command overlap at most: one per core of the 2-core machines the tests run on. */
 const PARALLEL_RUNS = 2;
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -58,9 +58,9 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Like checkout.ts's runCli, but without blocking this process, so the runs of concurrent tests
- * (test.concurrent) overlap, at most PARALLEL_RUNS at a time: a run is two node processes one
- * after the other, so it keeps one core busy and leaves the other idle.
+ * Like checkout.ts's runCli, but without blocking this process, so a test's independent runs
+ * overlap, at most PARALLEL_RUNS at a time: a run is two node processes one after the other, so
+ * it keeps one core busy and leaves the other idle.
  */
 export function runCliAsync(args: readonly string[], cwd: string, env: Record<string, string>, command = bin): Promise<CliRun> {
   return slot(
@@ -75,21 +75,4 @@ export function runCliAsync(args: readonly string[], cwd: string, env: Record<st
         child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
       }),
   );
-}
-
-/**
- * A copy of `checkout` (without its dist/, which generate does not read) with `file` edited, its
- * node_modules linked: a test that edits the revision gets its own, so the other tests' runs can
- * overlap with it. Returns the copy's directory; remove it with removeDir.
- */
-export function editedCopy(checkout: string, file: string, edit: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-edited-'));
-  cpSync(checkout, dir, { recursive: true, filter: (src) => ![join(checkout, 'node_modules'), join(checkout, 'dist')].includes(src) });
-  linkNodeModules(dir);
-  const path = join(dir, file);
-  const original = readFileSync(path, 'utf8');
-  const edited = edit(original);
-  if (edited === original) throw new Error(`the edit of ${file} changed nothing`);
-  writeFileSync(path, edited);
-  return dir;
 }
