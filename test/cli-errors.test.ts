@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { runCli, tempDir } from './support/cli.js';
+import { runCliAsync } from './support/cli-async.js';
 
 let work: ReturnType<typeof tempDir>;
 beforeAll(() => (work = tempDir()));
@@ -12,16 +13,18 @@ afterAll(() => work.cleanup());
 
 const STACK = /\n\s+at /;
 
-test('an unexpected failure (exit 1) prints one line; --debug (before or after the command) and MW_GITOPS_DEBUG=1 print the stack', () => {
-  const plain = runCli(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } });
+test('an unexpected failure (exit 1) prints one line; --debug (before or after the command) and MW_GITOPS_DEBUG=1 print the stack', async () => {
+  // Four independent runs of the command: they overlap.
+  const [plain, ...debugged] = await Promise.all([
+    runCliAsync(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
+    runCliAsync(['--debug', 'validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
+    runCliAsync(['validate', '--dist', '/etc/hostname', '--debug'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
+    runCliAsync(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '1' } }),
+  ]);
   expect(plain.status).toBe(1);
   expect(plain.stderr).toMatch(/^mw-gitops: ENOTDIR: .*\(--debug or MW_GITOPS_DEBUG=1 shows the stack\)\n$/);
   expect(plain.stderr).not.toMatch(STACK);
-  for (const run of [
-    runCli(['--debug', 'validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
-    runCli(['validate', '--dist', '/etc/hostname', '--debug'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
-    runCli(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '1' } }),
-  ]) {
+  for (const run of debugged) {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(STACK);
   }

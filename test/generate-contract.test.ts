@@ -3,15 +3,21 @@
  * (cmpserver/plugin/plugin_test.go, test/e2e/custom_tool_test.go): the real command runs as a
  * child process in a temporary copy of the repository, with the environment argocd-cmp-server
  * gives it, and must print exactly the dist/ bytes, or nothing and one line on error.
+ *
+ * Each run costs two node processes loading the sources through tsx (2-4 s on one core), so: one
+ * copy of the small project per file (test/support/generate-checkout.ts), shared by the tests;
+ * one run per contract behaviour; independent runs of one test overlap. What needs no process
+ * (selection, messages, failures before anything of the checkout loads) is tested in process in
+ * generate-selection.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
-import { runSynth } from '../synth/index.js';
-import { argoEnv, copyCheckout, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli } from './support/checkout.js';
+import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli, type CliRun } from './support/checkout.js';
+import { copySmallCheckout, runCliAsync, writeDist } from './support/generate-checkout.js';
 
 interface IndexEntry {
   cluster: string;
@@ -24,26 +30,26 @@ let checkout: string;
 let index: { releases: IndexEntry[] };
 const dist = (path: string): string => readText(join(checkout, 'dist', path));
 
-beforeAll(async () => {
-  checkout = copyCheckout();
+beforeAll(() => {
+  checkout = copySmallCheckout();
   linkNodeModules(checkout);
-  // The revision's own dist/, freshly rendered from its config (the copy's sources are this
-  // checkout's, so this process renders them; synth as a command is tested in synth.test.ts).
-  await runSynth({ configDir: join(checkout, 'environments'), out: join(checkout, 'dist') });
+  // The revision's own dist/, freshly rendered from its config by the installed command's synth
+  // (the copy's sources are this checkout's; synth as a command is tested in synth.test.ts).
+  writeDist(checkout);
   index = JSON.parse(dist('releases.json')) as { releases: IndexEntry[] };
 });
 
 afterAll(() => removeDir(checkout));
 
-/** Edits a file of the copy for one test and puts it back afterwards. */
-function withEdited<T>(file: string, edit: (text: string) => string, fn: () => T): T {
+/** Runs generate (eqiad/mw-web/main) with one file of the copy edited, and puts the file back afterwards. */
+function generateEdited(file: string, edit: (text: string) => string): CliRun {
   const path = join(checkout, file);
   const original = readFileSync(path, 'utf8');
   const edited = edit(original);
   expect(edited).not.toBe(original);
   writeFileSync(path, edited);
   try {
-    return fn();
+    return runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
   } finally {
     writeFileSync(path, original);
   }
@@ -89,11 +95,12 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(fingerprint(checkout)).toBe(before);
   });
 
+  // mw-api-int: the namespace of the small project with two releases in eqiad (mw-web has four).
   test('no release (MW_RELEASE set to ""): every release of the namespace, in the order of releases.json', () => {
-    const run = runCli(['generate'], checkout, { ...argoEnv('mw-web-eqiad'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: '' });
+    const run = runCli(['generate'], checkout, { ...argoEnv('mw-api-int-eqiad', 'mw-api-int'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-api-int', ARGOCD_ENV_MW_RELEASE: '' });
     expect(run.status).toBe(0);
-    const releases = index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-web');
-    expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'canary']));
+    const releases = index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-int');
+    expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'migration']));
     expect(run.stdout.toString('utf8')).toBe(releases.map((r) => dist(r.path)).join(''));
     // A valid YAML stream of Kubernetes objects (what Argo CD's kube.SplitYAML reads).
     const docs = parseAllDocuments(run.stdout.toString('utf8'));
@@ -105,54 +112,48 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   test('plugin parameters (ARGOCD_APP_PARAMETERS and PARAM_*) select like the plugin env', () => {
     const params = [
       { name: 'MW_CLUSTER', string: 'codfw' },
-      { name: 'MW_NAMESPACE', string: 'mw-api-int' },
+      { name: 'MW_NAMESPACE', string: 'mw-web' },
       { name: 'MW_RELEASE', string: 'main' },
     ];
     const run = runCli(['generate'], checkout, {
-      ...argoEnv('mw-api-int-main-codfw', 'mw-api-int'),
+      ...argoEnv('mw-web-main-codfw'),
       ARGOCD_APP_PARAMETERS: JSON.stringify(params),
       PARAM_MW_CLUSTER: 'codfw',
-      PARAM_MW_NAMESPACE: 'mw-api-int',
+      PARAM_MW_NAMESPACE: 'mw-web',
       PARAM_MW_RELEASE: 'main',
       ARGOCD_ENV_MW_RELEASE: '',
     });
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
-    expect(run.stdout.toString('utf8')).toBe(dist('codfw/mw-api-int/main/manifest.yaml'));
+    expect(run.stdout.toString('utf8')).toBe(dist('codfw/mw-web/main/manifest.yaml'));
   });
 
-  // Which names are unknown, and what the messages list, is tested in process (generate-selection.test.ts);
-  // here one failure before the render and one after it, through the real plugin command.
-  test('missing cluster, unknown release: exit 2, empty stdout, one line naming what exists, no secrets', () => {
+  // Which names are unknown, and what the messages list, is tested in process (generate-selection.test.ts),
+  // and so are the failures before anything of the checkout loads (no cluster, not a checkout);
+  // here a user error from the checkout's render, through the real plugin command.
+  test('unknown release: exit 2, empty stdout, one line naming what exists, no secrets', () => {
     const secret = 'glpat-Sup3rS3cretT0ken';
-    const base = { ...argoEnv(), GITLAB_TOKEN: secret, ARGOCD_ENV_MW_TOKEN: secret };
-    const missing = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_CLUSTER: '' });
-    expectOneLineFailure(missing, /no cluster given.*MW_CLUSTER/);
-    expect(missing.status).toBe(2);
-
-    const release = runCli(['generate'], checkout, { ...base, ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'mian' });
+    const release = runCli(['generate'], checkout, {
+      ...argoEnv(),
+      GITLAB_TOKEN: secret,
+      ARGOCD_ENV_MW_TOKEN: secret,
+      ARGOCD_ENV_MW_CLUSTER: 'eqiad',
+      ARGOCD_ENV_MW_NAMESPACE: 'mw-web',
+      ARGOCD_ENV_MW_RELEASE: 'mian',
+    });
     expectOneLineFailure(release, /unknown release "mian".*main/);
     expect(release.status).toBe(2);
-
-    for (const run of [missing, release]) expect(run.stderr).not.toContain(secret);
+    expect(release.stderr).not.toContain(secret);
   });
 
   test('a broken config in the checkout (YAML syntax error in environments/deployments.yaml): non-zero, empty stdout, one line naming the file', () => {
-    const run = withEdited(
-      'environments/deployments.yaml',
-      (text) => `${text}\nbroken: [unclosed\n  - : :\n`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+    const run = generateEdited('environments/deployments.yaml', (text) => `${text}\nbroken: [unclosed\n  - : :\n`);
     expectOneLineFailure(run, /environments\/deployments\.yaml.*YAML/);
     expect(run.stderr).not.toContain(checkout); // paths relative to the checkout
   });
 
   test('a broken construct (TypeScript syntax error): non-zero, empty stdout, one line naming the file', () => {
-    const run = withEdited(
-      'constructs/mediawiki-pod.ts',
-      (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '),
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+    const run = generateEdited('constructs/mediawiki-pod.ts', (text) => text.replace(/preStopSleepSeconds: /, 'preStopSleepSeconds: ( , '));
     expectOneLineFailure(run, /constructs\/mediawiki-pod\.ts/);
   });
 
@@ -162,10 +163,9 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     const current = sleep.exec(original);
     expect(current).not.toBeNull();
     const next = Number(current![2]) + 7;
-    const run = withEdited(
+    const run = generateEdited(
       'constructs/mediawiki-pod.ts',
       (text) => `import { writeSync as writeFd } from 'node:fs';\nwriteFd(1, 'written to fd 1\\n');\nconsole.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
     );
     expect(run.status).toBe(0);
     // The grace period follows the longer drain: 7 s more of preStop sleep, 7 s more of grace.
@@ -178,11 +178,7 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
   });
 
   test('an unhandled rejection in the checkout: non-zero, empty stdout, one line', () => {
-    const run = withEdited(
-      'constructs/mediawiki-pod.ts',
-      (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`,
-      () => runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }),
-    );
+    const run = generateEdited('constructs/mediawiki-pod.ts', (text) => `void Promise.reject(new Error('lost promise in the checkout'));\n${text}`);
     expectOneLineFailure(run, /lost promise in the checkout/);
   });
 
@@ -192,23 +188,15 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
   });
-
-  test('outside an mw-gitops checkout: exit 2, empty stdout, one line', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'mw-gitops-not-a-checkout-'));
-    try {
-      const run = runCli(['generate'], empty, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' });
-      expectOneLineFailure(run, /is not an mw-gitops checkout/);
-    } finally {
-      removeDir(empty);
-    }
-  });
 });
 
 describe("plugin.yaml's init in a copy without node_modules", () => {
   test('before init generate says to link node_modules; init links them and generate works', () => {
-    const bare = copyCheckout();
+    // The shared copy without its node_modules link (and without dist/, which generate never reads).
+    const bare = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-bare-'));
+    cpSync(checkout, bare, { recursive: true, filter: (src) => ![join(checkout, 'node_modules'), join(checkout, 'dist')].includes(src) });
     try {
-      const env = { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'staging', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' };
+      const env = { ...argoEnv('mw-web-main-codfw'), ARGOCD_ENV_MW_CLUSTER: 'codfw', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' };
       expectOneLineFailure(runCli(['generate'], bare, env), /node_modules/);
 
       const plugin = parse(readText(join(repoRoot, 'argocd/plugin.yaml'))) as { spec: { init: { command: string[]; args?: string[] } } };
@@ -221,7 +209,7 @@ describe("plugin.yaml's init in a copy without node_modules", () => {
 
       const run = runCli(['generate'], bare, env);
       expect(run.status).toBe(0);
-      expect(run.stdout.toString('utf8')).toBe(dist('staging/mw-web/main/manifest.yaml'));
+      expect(run.stdout.toString('utf8')).toBe(dist('codfw/mw-web/main/manifest.yaml'));
     } finally {
       removeDir(bare);
     }
@@ -230,17 +218,20 @@ describe("plugin.yaml's init in a copy without node_modules", () => {
 
 
 describe('the plugin image (what argocd/Containerfile copies) rendering a checkout elsewhere', () => {
-  test('its command loads (help lists generate) and generate renders the checkout, not the image copy', () => {
+  test('its command loads (help lists generate) and generate renders the checkout, not the image copy', async () => {
     const image = imageInstall();
     try {
       const command = join(image, 'bin', 'mw-gitops.js');
-      const help = runCli(['--help'], image, argoEnv(), command);
-      expect(help.status).toBe(0);
-      expect(help.stdout.toString('utf8')).toMatch(/\bgenerate\b/);
       // The image's constructs differ from the checkout's: the checkout's must win.
       const pod = join(image, 'constructs', 'mediawiki-pod.ts');
       writeFileSync(pod, readFileSync(pod, 'utf8').replace(/preStopSleepSeconds: \d+/, 'preStopSleepSeconds: 99'));
-      const run = runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command);
+      // Independent runs (help builds the image's bundle; generate runs its sources through tsx): they overlap.
+      const [help, run] = await Promise.all([
+        runCliAsync(['--help'], image, argoEnv(), command),
+        runCliAsync(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command),
+      ]);
+      expect(help.status).toBe(0);
+      expect(help.stdout.toString('utf8')).toMatch(/\bgenerate\b/);
       expect(run.status).toBe(0);
       expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
     } finally {

@@ -10,6 +10,7 @@ import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { ClusterApplicationSet, DEFAULT_PLUGIN_NAME, type ApplicationSetRelease } from '../constructs/cluster-application-set.js';
 import { clusters, platform } from '../environments/index.js';
+import { pruneForInstances } from '../validate/schema.js';
 import { repoRoot } from './support/checkout.js';
 
 type Obj = Record<string, any>;
@@ -145,8 +146,11 @@ describe('ApplicationSet plugin mode', () => {
       template: { ...rendered.spec.template, spec: { ...rendered.spec.template.spec, source: null } },
     });
 
+    // The schema cut to the properties the object has, as validate/ does (a property the object
+    // lacks cannot produce an error; `required` stays whole): compiling the whole 350 KB CRD
+    // schema took seconds, this takes a tenth of one.
     const ajv = new Ajv.default({ strict: false, allErrors: true, validateFormats: false });
-    const validate = ajv.compile(applicationSetSchema());
+    const validate = ajv.compile(pruneForInstances(applicationSetSchema(), [appset]));
     expect(validate(appset) ? [] : validate.errors).toEqual([]);
   });
 

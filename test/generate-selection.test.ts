@@ -1,11 +1,20 @@
-/** What generate selects from flags and the Argo CD environment, and what it says when nothing matches. */
+/**
+ * What generate selects from flags and the Argo CD environment, and what it says when nothing
+ * matches: in process (the process contract is generate-contract.test.ts).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as environments from '../environments/index.js';
 import { readConfigFiles } from '../synth/config-files.js';
-import { GenerateFailure, reportable, resolveSelection } from '../cli/commands/generate.js';
+import { GenerateFailure, reportable, resolveSelection, runGenerate } from '../cli/commands/generate.js';
 import { UserError } from '../config/errors.js';
 import { renderSelection } from '../render/generate.js';
 import { parseInputs, type ProjectInputs } from '../render/inputs.js';
-import { renderProject } from '../render/render.js';
+import { renderProject, type RenderResult } from '../render/render.js';
+import { removeDir } from './support/checkout.js';
+import { tempDir } from './support/cli.js';
+import { copySmallEnvironments } from './support/small-project.js';
 
 describe('resolveSelection: flags, plugin env, plugin parameters', () => {
   test('the plugin env gives cluster, namespace and release', () => {
@@ -88,23 +97,77 @@ describe('reportable: one line for Argo CD', () => {
   });
 });
 
+describe('runGenerate: failures before anything of the checkout loads', () => {
+  // In process; the process contract of such a UserError (exit 2, empty stdout, one line, no
+  // stack, no secrets) is generate-contract.test.ts's unknown-release run.
+  const failure = async (dir: string, env: Record<string, string>): Promise<{ error: unknown; log: string[] }> => {
+    const log: string[] = [];
+    // MW_GITOPS_TRANSFORM_CACHE=0: no loader hooks registered in the test process.
+    const error = await runGenerate({ dir }, { ...env, MW_GITOPS_TRANSFORM_CACHE: '0' }, (line) => log.push(line)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { error, log };
+  };
+
+  test('missing cluster: a one-line user error (exit 2) naming MW_CLUSTER, without the secrets of the environment', async () => {
+    const secret = 'glpat-Sup3rS3cretT0ken';
+    // No checkout at all: the selection fails first.
+    const { error, log } = await failure(join(tmpdir(), 'mw-gitops-no-such-checkout'), { GITLAB_TOKEN: secret, ARGOCD_ENV_MW_TOKEN: secret, ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_CLUSTER: '' });
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/no cluster given.*MW_CLUSTER/);
+    expect((error as Error).message).not.toContain('\n');
+    expect((error as Error).message).not.toContain(secret);
+    expect(log).toEqual([]);
+  });
+
+  test('outside an mw-gitops checkout: a one-line user error (exit 2)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mw-gitops-not-a-checkout-'));
+    try {
+      const { error, log } = await failure(empty, { ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web' });
+      expect(error).toBeInstanceOf(UserError);
+      expect(error).not.toBeInstanceOf(GenerateFailure);
+      expect((error as UserError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(/is not an mw-gitops checkout/);
+      expect((error as Error).message).not.toContain('\n');
+      expect(log).toEqual([]);
+    } finally {
+      removeDir(empty);
+    }
+  });
+});
+
 describe('renderSelection: the selected dist/ files, or why there are none', () => {
+  // A selection against a full render: of the small project (test/support/small-project.ts),
+  // rendered once, a third of the full project's time; what makes the bytes (profiles, images,
+  // constructs) is the real project's.
+  let small: ProjectInputs;
+  let full: RenderResult;
+  // The full project, for the messages: they list what exists there, and it has unmanaged
+  // namespaces. Failing selections render nothing.
   let inputs: ProjectInputs;
   beforeAll(async () => {
+    const dir = tempDir();
+    try {
+      small = parseInputs(await readConfigFiles(copySmallEnvironments(dir.path)), environments);
+    } finally {
+      dir.cleanup();
+    }
+    full = renderProject(small);
     inputs = parseInputs(await readConfigFiles('environments'), environments);
   });
 
   test('one release is exactly its manifest file of the full render', () => {
-    const full = renderProject(inputs);
-    const one = renderSelection(inputs, { cluster: 'codfw', namespace: 'mw-web', release: 'canary' });
+    const one = renderSelection(small, { cluster: 'codfw', namespace: 'mw-web', release: 'canary' });
     expect(one.paths).toEqual(['codfw/mw-web/canary/manifest.yaml']);
     expect(one.text).toBe(full.tree.get('codfw/mw-web/canary/manifest.yaml'));
   });
 
   test('a namespace is its releases in releases.json order', () => {
-    const full = renderProject(inputs);
-    const expected = full.index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-ext').map((r) => r.path);
-    const all = renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-api-ext' });
+    const expected = full.index.releases.filter((r) => r.cluster === 'eqiad' && r.namespace === 'mw-api-int').map((r) => r.path);
+    expect(expected.length).toBeGreaterThan(1);
+    const all = renderSelection(small, { cluster: 'eqiad', namespace: 'mw-api-int' });
     expect(all.paths).toEqual(expected);
     expect(all.text).toBe(expected.map((p) => full.tree.get(p)).join(''));
   });
@@ -113,7 +176,10 @@ describe('renderSelection: the selected dist/ files, or why there are none', () 
     expect(() => renderSelection(inputs, { cluster: 'ulsfo', namespace: 'mw-web' })).toThrow(/unknown cluster "ulsfo"; clusters with releases: codfw, eqiad, staging/);
     expect(() => renderSelection(inputs, { cluster: 'staging', namespace: 'mw-api-ext' })).toThrow(/unknown namespace "mw-api-ext" in cluster staging; namespaces of staging: mw-debug, mw-web/);
     expect(() => renderSelection(inputs, { cluster: 'eqiad', namespace: 'mw-web', release: 'nope' })).toThrow(/unknown release "nope" of mw-web in cluster eqiad; releases there: canary, main/);
-    for (const unmanaged of renderProject(inputs).index.unmanaged) {
+    // The index of a render of nothing is still complete (RenderOptions.only).
+    const { unmanaged: namespaces } = renderProject(inputs, { only: () => false }).index;
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const unmanaged of namespaces) {
       expect(() => renderSelection(inputs, { cluster: unmanaged.clusters[0], namespace: unmanaged.namespace })).toThrow(/is unmanaged .*nothing to render/);
     }
   });

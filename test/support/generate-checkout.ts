@@ -1,0 +1,78 @@
+/**
+ * A cheap checkout for the generate contract tests (generate-contract.test.ts): what Argo CD's
+ * repo-server hands the plugin (the files of one revision, no node_modules), minus what generate
+ * never reads and which made the copy slow: dist/ (21 MB, replaced by the copy's own render) and
+ * test/ (7 MB). environments/ is the small project (test/support/small-project.ts): what is under
+ * test is the process contract, not the full project's content, and its dist/ renders in a
+ * third of the time.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bin, repoRoot, type CliRun } from './checkout.js';
+import { copySmallEnvironments } from './small-project.js';
+
+/** Not part of a revision (node_modules, .git, build), not read by generate (dist, test), or replaced (environments). */
+const SKIP = new Set(['node_modules', '.git', 'coverage', 'build', '.deploy', 'dist', 'test', 'environments']);
+
+/** A copy of the repository's files in a new temporary directory, with the small environments/ and without node_modules. */
+export function copySmallCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-'));
+  for (const name of readdirSync(repoRoot)) {
+    if (SKIP.has(name)) continue;
+    cpSync(join(repoRoot, name), join(dir, name), { recursive: true, filter: (src) => !src.startsWith(join(repoRoot, 'bench', 'results')) });
+  }
+  copySmallEnvironments(dir);
+  return dir;
+}
+
+/**
+ * The checkout's dist/, as `mw-gitops synth` writes it from the checkout's environments/ (the
+ * copy's sources are this checkout's). Through the command, not in this process: the installed
+ * bundle renders and validates the small project in about a second, where importing the
+ * renderer into a jest worker costs several.
+ */
+export function writeDist(checkout: string): void {
+  const run = spawnSync(process.execPath, [bin, 'synth', '--config-dir', join(checkout, 'environments'), '--out', join(checkout, 'dist')], {
+    cwd: checkout,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`synth of the checkout failed (${run.status}): ${run.stderr}`);
+}
+
+/** How many runs of the command overlap at most: one per core of the 2-core machines the tests run on. */
+const PARALLEL_RUNS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= PARALLEL_RUNS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+/**
+ * Like checkout.ts's runCli, but without blocking this process, so a test's independent runs
+ * overlap, at most PARALLEL_RUNS at a time: a run is two node processes one after the other, so
+ * it keeps one core busy and leaves the other idle.
+ */
+export function runCliAsync(args: readonly string[], cwd: string, env: Record<string, string>, command = bin): Promise<CliRun> {
+  return slot(
+    () =>
+      new Promise<CliRun>((resolve, reject) => {
+        const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+      }),
+  );
+}
