@@ -5,10 +5,11 @@
  * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
  * the machine.
  */
-import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { renderWithSynth } from '../../cli/bump/render.js';
 import { runBump, type BumpOptions } from '../../cli/bump/run.js';
 import { envScrubber } from '../../cli/secrets.js';
@@ -83,7 +84,8 @@ function gitEnv(home: string): NodeJS.ProcessEnv {
 export async function createSourceRepo(): Promise<SourceRepo> {
   template ??= buildTemplate();
   const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-test-'));
-  await cp(await template, dir, { recursive: true });
+  // cp(1), not fs.cp: the copy (some 180 files, 9 MB) is a third of the CPU time in node.
+  await promisify(execFile)('cp', ['-R', `${await template}/.`, dir]);
   const origin = join(dir, 'origin.git');
   const src = join(dir, 'src');
   const env = gitEnv(dir);
