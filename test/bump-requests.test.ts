@@ -1,7 +1,8 @@
 /**
  * bump --open-pr against real git (bare origin on disk) and local servers that answer like GitHub
- * (schema-checked) and GitLab, configured the way CI systems configure them. The rejected tokens
- * run the real CLI (what a process prints must not show them); the rest calls runBump in process.
+ * (schema-checked) and GitLab, configured the way CI systems configure them. The rejected GitHub
+ * token runs the real CLI (what the process prints must not show it); the rest calls runBump in
+ * process, reported the way the command reports it (runBumpReported).
  */
 import { execFileSync } from 'node:child_process';
 import { startGitHub, rateLimited, type FakeGitHub } from './support/github-server.js';
@@ -153,8 +154,9 @@ describe('GitLab', () => {
   });
 
   test('a rejected token exits 2 naming GITLAB_TOKEN, without showing it', async () => {
+    // In process: how the command prints a rejected token is the GitHub test's; this is GitLab's message.
     const wrong = 'glpat-wrongSECRET_abcdef0123';
-    const result = await bumpCli(T1, { ...env(), GITLAB_TOKEN: wrong });
+    const result = await bump(T1, { ...env(), GITLAB_TOKEN: wrong });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/GITLAB_TOKEN/);
     expectNoToken([result], wrong);
