@@ -1,9 +1,11 @@
 /**
- * bump --open-pr against a rate-limiting GitLab: the real CLI, real git (bare origin on disk) and
- * the fake GitLab on 127.0.0.1. MW_GITOPS_RETRY_BASE_MS=10 makes one Retry-After second 10 ms.
+ * bump --open-pr against a rate-limiting GitLab: real git (bare origin on disk) and the fake
+ * GitLab on 127.0.0.1. Waiting and retrying runs in this process (retryBaseMs 10); giving up runs
+ * the real CLI, whose exit code and one-line error are the point (MW_GITOPS_RETRY_BASE_MS=10).
+ * Either way one Retry-After second lasts 10 ms.
  */
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
-import { createSourceRepo, removeTemplate, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, removeTemplate, runBumpReported, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
 
 const GL_TOKEN = 'glpat-limitsSECRETtoken_1357';
 const TAG = '2025-03-11-120000-publish-83';
@@ -20,10 +22,18 @@ afterEach(async () => {
 });
 afterAll(removeTemplate);
 
+const glEnv = () => ({ CI_API_V4_URL: `${gl.url}/api/v4`, CI_PROJECT_PATH: 'releng/deploy', GITLAB_TOKEN: GL_TOKEN });
+
+/** `bump --flavour publish-83 --tag TAG --open-pr --json` in this process: what the command would print. */
 function bump(): Promise<CliResult> {
+  return runBumpReported(bumpOptions(repo, TAG, { base: undefined, openPr: true, env: { ...repo.env, ...glEnv() }, retryBaseMs: 10 }));
+}
+
+/** The same through the real command, as a child process. */
+function bumpCli(): Promise<CliResult> {
   return runCli(['bump', '--flavour', 'publish-83', '--tag', TAG, '--open-pr', '--json'], {
     cwd: repo.src,
-    env: { ...repo.env, MW_GITOPS_RETRY_BASE_MS: '10', CI_API_V4_URL: `${gl.url}/api/v4`, CI_PROJECT_PATH: 'releng/deploy', GITLAB_TOKEN: GL_TOKEN },
+    env: { ...repo.env, MW_GITOPS_RETRY_BASE_MS: '10', ...glEnv() },
   });
 }
 
@@ -41,7 +51,7 @@ test('GitLab answers 429 with Retry-After: 2 twice, then 201: bump waits and ope
 
 test('GitLab answers 429 forever: bump exits 1 with one clear line, and no merge request exists', async () => {
   gl.inject({ method: 'POST', times: 1000, reply: tooMany });
-  const result = await bump();
+  const result = await bumpCli();
   expect(result.code).toBe(1);
   const errors = result.stderr.split('\n').filter((line) => /rate limit exhausted/.test(line));
   expect(errors).toHaveLength(1);

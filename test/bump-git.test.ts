@@ -26,7 +26,7 @@ function checkoutState(r: SourceRepo, cwd = r.src): string {
 
 const options = (overrides: Partial<BumpOptions> = {}): BumpOptions => bumpOptions(repo, T1, overrides);
 
-test('bump F to T pushes a branch with T (comment kept) and dist/ re-rendered; again is a no-op', async () => {
+test('bump F to T pushes a branch with T (comment kept) and dist/ re-rendered; again is a no-op; a newer tag or a moved base regenerates it from the base: still one commit', async () => {
   const before = checkoutState(repo);
   const first = await runCli(['bump', '--flavour', 'publish-83', '--tag', T1, '--json'], { cwd: repo.src, env: repo.env });
   expect(first.stderr).not.toMatch(/error/i);
@@ -62,16 +62,14 @@ test('bump F to T pushes a branch with T (comment kept) and dist/ re-rendered; a
   expect(log.join('\n')).toMatch(/no new commit/);
   expect(repo.git(['rev-list', '--count', BRANCH], repo.origin).trim()).toBe('2');
   expect(checkoutState(repo)).toBe(before);
-});
 
-test('a newer tag regenerates the same branch from the base: still one commit', async () => {
-  await runBump(options());
+  // A newer tag regenerates the same branch from the base: still one commit.
   const second = await runBump(options({ target: { kind: 'flavour', flavour: 'publish-83', tag: T2 } }));
   expect(second.action).toBe('updated');
   expect(repo.git(['rev-list', '--count', `main..${BRANCH}`], repo.origin).trim()).toBe('1');
   expect(parse(repo.show(BRANCH, 'environments/images.yaml')).mw_flavours['publish-83'].tag).toBe(T2);
 
-  // The base moves on: the branch is rebuilt on top of the new base.
+  // The base moves on (same tag): the branch is rebuilt on top of the new base.
   const other = repo.clone('other');
   repo.git(['commit', '--quiet', '--allow-empty', '-m', 'unrelated'], other);
   repo.git(['push', '--quiet', 'origin', 'main'], other);
@@ -86,16 +84,6 @@ test('the tag the base already has is a no-op that says so and pushes nothing', 
   expect(result).toMatchObject({ action: 'unchanged', request: null, pushed: false });
   expect(result.summary).toMatch(/already at .* nothing to do/);
   expect(repo.git(['branch', '--list'], repo.origin).trim()).toBe('* main');
-});
-
-test('without --base the branch is based on the remote default branch', async () => {
-  repo.git(['push', '--quiet', 'origin', 'main:trunk']);
-  repo.git(['symbolic-ref', 'HEAD', 'refs/heads/trunk'], repo.origin);
-  repo.git(['commit', '--quiet', '--allow-empty', '-m', 'only on trunk']);
-  repo.git(['push', '--quiet', 'origin', 'HEAD:trunk']);
-  const result = await runBump(options({ base: undefined }));
-  expect(result.action).toBe('created');
-  expect(repo.git(['rev-parse', `${BRANCH}^`], repo.origin).trim()).toBe(repo.git(['rev-parse', 'trunk'], repo.origin).trim());
 });
 
 test('bad tags, digests, flavours and flags are UserErrors (exit 2) and change nothing', async () => {
@@ -117,9 +105,15 @@ test('bad tags, digests, flavours and flags are UserErrors (exit 2) and change n
   expect(repo.git(['status', '--porcelain'])).toBe('');
 });
 
-test('--build sets every flavour to <build>-<flavour> on mw-gitops/bump/build; a digest is pinned', async () => {
-  const build = await runBump(options({ target: { kind: 'build', build: '2025-04-01-000000' } }));
+test('--build sets every flavour to <build>-<flavour> on mw-gitops/bump/build; without --base on the remote default branch; a digest is pinned', async () => {
+  // The remote's default branch is trunk, one commit ahead of main: without --base, the branch is based on it.
+  repo.git(['push', '--quiet', 'origin', 'main:trunk']);
+  repo.git(['symbolic-ref', 'HEAD', 'refs/heads/trunk'], repo.origin);
+  repo.git(['commit', '--quiet', '--allow-empty', '-m', 'only on trunk']);
+  repo.git(['push', '--quiet', 'origin', 'HEAD:trunk']);
+  const build = await runBump(options({ base: undefined, target: { kind: 'build', build: '2025-04-01-000000' } }));
   expect(build).toMatchObject({ branch: 'mw-gitops/bump/build', action: 'created' });
+  expect(repo.git(['rev-parse', 'mw-gitops/bump/build^'], repo.origin).trim()).toBe(repo.git(['rev-parse', 'trunk'], repo.origin).trim());
   const images = parse(repo.show('mw-gitops/bump/build', 'environments/images.yaml'));
   expect(images.mw_flavours['publish-83'].tag).toBe('2025-04-01-000000-publish-83');
   expect(images.web_flavours['webserver-bookworm'].tag).toBe('2025-04-01-000000-webserver-bookworm');
@@ -131,17 +125,20 @@ test('--build sets every flavour to <build>-<flavour> on mw-gitops/bump/build; a
 });
 
 test('two bumps of the same flavour started together both succeed and leave a consistent branch', async () => {
-  // Same clone (they take turns on the lock) ...
+  // Same clone: two processes take turns on the clone's lock, so the second sees the first's
+  // branch and regenerates it without losing a push race.
   const [a, b] = await Promise.all([
     runCli(['bump', '--flavour', 'publish-83', '--tag', T1, '--json'], { cwd: repo.src, env: repo.env }),
     runCli(['bump', '--flavour', 'publish-83', '--tag', T2, '--json'], { cwd: repo.src, env: repo.env }),
   ]);
   expect([a.code, b.code, a.stderr, b.stderr].slice(0, 2)).toEqual([0, 0]);
+  expect(`${a.stderr}${b.stderr}`).not.toMatch(/moved on origin while this bump ran/);
+  expect([JSON.parse(a.stdout).action, JSON.parse(b.stdout).action].sort()).toEqual(['created', 'updated']);
   const tag = parse(repo.show(BRANCH, 'environments/images.yaml')).mw_flavours['publish-83'].tag as string;
   expect([T1, T2]).toContain(tag);
   expect(await branchIsConsistent(repo, BRANCH)).toBe(true);
 
-  // ... and two clones, as two CI jobs on different machines (they race on the push lease).
+  // Two clones, as two CI jobs on different machines: they race on the push lease, and the loser regenerates.
   const c1 = repo.clone('bot1');
   const c2 = repo.clone('bot2');
   const T3 = '2025-03-25-120000-publish-83';
@@ -149,9 +146,9 @@ test('two bumps of the same flavour started together both succeed and leave a co
   const results = await Promise.all([
     runBump(options({ cwd: c1, target: { kind: 'flavour', flavour: 'publish-83', tag: T3 } })),
     runBump(options({ cwd: c2, target: { kind: 'flavour', flavour: 'publish-83', tag: T4 } })),
-    runBump(options({ cwd: c1, target: { kind: 'flavour', flavour: 'publish-83', tag: T4 } })),
   ]);
   expect(results.every((r) => r.branch === BRANCH)).toBe(true);
   expect(repo.git(['rev-list', '--count', `main..${BRANCH}`], repo.origin).trim()).toBe('1');
+  expect([T3, T4]).toContain(parse(repo.show(BRANCH, 'environments/images.yaml')).mw_flavours['publish-83'].tag);
   expect(await branchIsConsistent(repo, BRANCH)).toBe(true);
 });

@@ -1,15 +1,13 @@
 /**
  * bump --open-pr against real git (bare origin on disk) and local servers that answer like GitHub
- * (schema-checked) and GitLab, configured the way CI systems configure them. The rejected tokens
- * run the real CLI (what a process prints must not show them); the rest calls runBump in process.
+ * (schema-checked) and GitLab, configured the way CI systems configure them. The rejected GitHub
+ * token runs the real CLI (what the process prints must not show it); the rest calls runBump in
+ * process, reported the way the command reports it (runBumpReported).
  */
 import { execFileSync } from 'node:child_process';
-import { runBump } from '../cli/bump/run.js';
-import { envScrubber } from '../cli/secrets.js';
-import { UserError } from '../config/errors.js';
 import { startGitHub, rateLimited, type FakeGitHub } from './support/github-server.js';
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
-import { createSourceRepo, removeTemplate, runCli, type CliResult, T1, T2, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, removeTemplate, runBumpReported, runCli, type CliResult, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 const GH_TOKEN = 'ghs_e2eSECRETtoken_0123456789';
@@ -34,31 +32,10 @@ const hasBranch = (name: string) => {
 };
 
 /** `bump --flavour publish-83 --tag <tag> --open-pr --labels images,bot --json`, in this process: what the command would print. */
-async function bump(tag: string, extra: NodeJS.ProcessEnv): Promise<CliResult> {
-  const env = { ...repo.env, ...extra };
-  const scrub = envScrubber(env);
-  const stderr: string[] = [];
-  try {
-    const result = await runBump({
-      cwd: repo.src,
-      target: { kind: 'flavour', flavour: 'publish-83', tag },
-      remote: 'origin',
-      configDir: 'environments',
-      out: 'dist',
-      openPr: true,
-      host: {},
-      labels: ['images', 'bot'],
-      env,
-      scrub,
-      log: (message) => stderr.push(`${scrub(message)}\n`),
-      retryBaseMs: 10,
-    });
-    const stdout = `${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`;
-    return { code: 0, stdout, stderr: stderr.join('') };
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    return { code: err.exitCode, stdout: '', stderr: `${stderr.join('')}mw-gitops: ${scrub(err.message)}\n` };
-  }
+function bump(tag: string, extra: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runBumpReported(
+    bumpOptions(repo, tag, { base: undefined, openPr: true, labels: ['images', 'bot'], env: { ...repo.env, ...extra }, retryBaseMs: 10 }),
+  );
 }
 
 /** The same through the real command, as a child process. */
@@ -177,8 +154,9 @@ describe('GitLab', () => {
   });
 
   test('a rejected token exits 2 naming GITLAB_TOKEN, without showing it', async () => {
+    // In process: how the command prints a rejected token is the GitHub test's; this is GitLab's message.
     const wrong = 'glpat-wrongSECRET_abcdef0123';
-    const result = await bumpCli(T1, { ...env(), GITLAB_TOKEN: wrong });
+    const result = await bump(T1, { ...env(), GITLAB_TOKEN: wrong });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/GITLAB_TOKEN/);
     expectNoToken([result], wrong);
