@@ -1,6 +1,7 @@
 /**
- * ts-jest in ESM mode; type checking is `tsc --noEmit`, run beside jest by `npm test` (scripts/test.sh), so ts-jest
- * only transpiles (isolatedModules, set in tsconfig.json, makes it use transpileModule).
+ * The suites are TypeScript run as ESM (--experimental-vm-modules); scripts/jest-transform.mjs
+ * strips the types with esbuild. Type checking is `tsc --noEmit`, run beside jest by `npm test`
+ * (scripts/test.sh).
  * maxWorkers: jest's default on 2 cores is one worker, which runs every file in band: a suite
  * waiting on git or a child process then leaves the other core idle. Two workers overlap them.
  * testTimeout: a stop for hung tests, not a performance check (that is `npm run bench`): the bump
@@ -12,7 +13,7 @@ export default {
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': '<rootDir>/scripts/jest-transform.mjs' },
   maxWorkers: 2,
   testTimeout: 180000,
 };
