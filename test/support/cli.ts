@@ -38,19 +38,28 @@ export function copyEnvironments(into: string): string {
 
 /**
  * path -> contents of every file under `dir` as committed at HEAD of this repository (not the
- * working copy): `git ls-tree` for the names, one `git cat-file --batch` for the contents.
+ * working copy).
  */
 export function committedTree(dir: string): Map<string, string> {
-  const names = execFileSync('git', ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', dir], { cwd: PROJECT, encoding: 'utf8' })
+  return gitTree(PROJECT, 'HEAD', dir);
+}
+
+/**
+ * path -> contents of every file at `ref` of the repository at `repo` (under `dir`, paths relative
+ * to it): `git ls-tree` for the names, one `git cat-file --batch` for the contents.
+ */
+export function gitTree(repo: string, ref: string, dir?: string): Map<string, string> {
+  const names = execFileSync('git', ['ls-tree', '-r', '-z', '--name-only', ref, ...(dir ? ['--', dir] : [])], { cwd: repo, encoding: 'utf8' })
     .split('\0')
     .filter(Boolean);
-  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: PROJECT, input: names.map((n) => `HEAD:${n}`).join('\n') + '\n', maxBuffer: 256 * 1024 * 1024 });
   const tree = new Map<string, string>();
+  if (names.length === 0) return tree;
+  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: repo, input: names.map((n) => `${ref}:${n}`).join('\n') + '\n', maxBuffer: 256 * 1024 * 1024 });
   let at = 0;
   for (const name of names) {
     const eol = batch.indexOf(0x0a, at);
     const size = Number(batch.subarray(at, eol).toString('utf8').split(' ')[2]);
-    tree.set(name.slice(dir.length + 1), batch.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    tree.set(dir ? name.slice(dir.length + 1) : name, batch.subarray(eol + 1, eol + 1 + size).toString('utf8'));
     at = eol + 1 + size + 1;
   }
   return tree;

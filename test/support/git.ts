@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 export { BIN } from './cli.js';
-import { BIN } from './cli.js';
+import { BIN, gitTree } from './cli.js';
 
 export interface CliResult {
   readonly code: number;
@@ -57,10 +57,7 @@ export async function initBare(dir: string, branch = 'main'): Promise<void> {
 
 /** path -> contents of every file at a commit of a (bare) repository. */
 export async function treeAt(repo: string, ref: string): Promise<Map<string, string>> {
-  const names = (await git(repo, 'ls-tree', '-r', '-z', '--name-only', ref)).split('\0').filter(Boolean);
-  const out = new Map<string, string>();
-  for (const name of names) out.set(name, await git(repo, 'show', `${ref}:${name}`));
-  return out;
+  return gitTree(repo, ref);
 }
 
 export async function commitCount(repo: string, ref = 'main'): Promise<number> {
