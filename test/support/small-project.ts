@@ -59,10 +59,49 @@ supervision_rules:
         - logstash_check: {threshold: 150}
 `;
 
-/** Copies environments/ into `into`/environments with the small deployments.yaml; returns that directory. */
-export function copySmallEnvironments(into: string): string {
+/**
+ * Five releases in eqiad, one per stage and namespace a bump request lists (mw-debug in
+ * testservers, mw-web's canary, production in mw-web, mw-api-int and mw-api-ext): what bump's
+ * branch, request body and plan need, for tests that render on every bump.
+ */
+export const BUMP_DEPLOYMENTS = `# environments/deployments.yaml cut to five releases in eqiad (test/support/small-project.ts).
+deployment_targets:
+  - namespace: mw-debug
+    scope: train
+    releases:
+      pinkunicorn: {stage: testservers}
+    mw_kind: debug-image
+    mw_flavour: publish-83
+    web_flavour: webserver-bookworm
+    clusters: [eqiad]
+  - namespace: mw-web
+    scope: train
+    releases:
+      main: {}
+      canary: {stage: canaries}
+    mw_flavour: publish-83
+    web_flavour: webserver-bookworm
+    clusters: [eqiad]
+  - namespace: mw-api-int
+    scope: train
+    releases:
+      main: {}
+    mw_flavour: publish-83
+    web_flavour: webserver-bookworm
+    clusters: [eqiad]
+  - namespace: mw-api-ext
+    scope: train
+    releases:
+      main: {}
+    mw_flavour: publish-83
+    web_flavour: webserver-bookworm
+    clusters: [eqiad]
+${SMALL_DEPLOYMENTS.slice(SMALL_DEPLOYMENTS.indexOf('\nsupervision_rules:'))}`;
+
+/** Copies environments/ into `into`/environments with a small deployments.yaml; returns that directory. */
+export function copySmallEnvironments(into: string, deployments = SMALL_DEPLOYMENTS): string {
   const dir = join(into, 'environments');
   cpSync(join(PROJECT, 'environments'), dir, { recursive: true });
-  writeFileSync(join(dir, 'deployments.yaml'), SMALL_DEPLOYMENTS);
+  writeFileSync(join(dir, 'deployments.yaml'), deployments);
   return dir;
 }

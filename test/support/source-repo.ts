@@ -1,6 +1,6 @@
 /**
  * A throw-away copy of the project's source repository for bump tests: a bare `origin.git` on
- * disk and a clone `src` holding the small copy of the real environments/ (small-project.ts) and
+ * disk and a clone `src` holding a five-release copy of the real environments/ (small-project.ts) and
  * a dist/ rendered from it,
  * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
  * the machine.
@@ -17,7 +17,7 @@ import { UserError } from '../../config/errors.js';
 import { readTree, treesEqual } from '../../synth/tree-io.js';
 
 import { PROJECT } from './cli.js';
-import { copySmallEnvironments } from './small-project.js';
+import { BUMP_DEPLOYMENTS, copySmallEnvironments } from './small-project.js';
 import { runCli as runCliIn, type CliResult } from './git.js';
 
 export { PROJECT };
@@ -56,7 +56,7 @@ async function buildTemplate(): Promise<string> {
   const src = join(dir, 'src');
   git(['init', '--quiet', '--bare', '--initial-branch=main', join(dir, 'origin.git')], dir);
   git(['init', '--quiet', '--initial-branch=main', src], dir);
-  copySmallEnvironments(src);
+  copySmallEnvironments(src, BUMP_DEPLOYMENTS);
   const imagesPath = join(src, 'environments', 'images.yaml');
   const images = await readFile(imagesPath, 'utf8');
   const withComment = images.replace(/^(  publish-83:\n)(    tag: )/m, `$1${TAG_COMMENT}\n$2`);
