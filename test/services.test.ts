@@ -7,7 +7,12 @@ import { inputsFrom } from './support/fixtures.js';
 
 const read = (file: string) => readFileSync(join(PROJECT, 'environments', file), 'utf8');
 const { tree, index, warnings } = renderProject(inputsFrom(read('deployments.yaml'), read('images.yaml')));
-const objectsOf = (path: string): any[] => parseAllDocuments(tree.get(path) ?? '').map((d) => d.toJS() as KubeObject);
+const parsed = new Map<string, any[]>();
+/** The objects of a rendered file, parsed from its text once per file (a manifest is ~600 KB of YAML). */
+const objectsOf = (path: string): any[] => {
+  if (!parsed.has(path)) parsed.set(path, parseAllDocuments(tree.get(path) ?? '').map((d) => d.toJS() as KubeObject));
+  return parsed.get(path)!;
+};
 const one = (path: string, kind: string): any => objectsOf(path).find((o) => o.kind === kind);
 const envOf = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
 
