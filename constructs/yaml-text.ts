@@ -1,10 +1,11 @@
 /**
  * YAML text for values that repeat large parts across releases: envoy's listeners and clusters
  * (the same ~150 mesh entries in every release), the ConfigMaps' files (883 values in a render
- * of the project, 53 distinct) and the NetworkPolicies' egress rules (1827, 49 distinct). Emitting YAML node by node dominates a render, so each
- * repeated part is emitted once per distinct content and spliced in: the text is byte-identical
- * to emitting the whole value at once (with lineWidth 0 nothing is folded, and a block's
- * indentation is relative, so a part emitted alone and indented reads the same).
+ * of the project, 53 distinct) and the NetworkPolicies' egress rules (1827, 49 distinct).
+ * Emitting YAML node by node dominates a render, so each repeated part is emitted once per
+ * distinct content and spliced in: the text is byte-identical to emitting the whole value at once
+ * (with lineWidth 0 nothing is folded, and a block's indentation is relative, so a part emitted
+ * alone and indented reads the same).
  */
 import { stringify } from 'yaml';
 
@@ -73,7 +74,7 @@ export function yamlTextWithSharedMap(value: Record<string, unknown>, key: strin
   const text = yamlText({ ...value, [key]: 'MW_GITOPS_MAP' });
   // A top-level key starts a line at column 0; the key appears once.
   const at = text.startsWith(line) ? 0 : text.indexOf(`\n${line}`) + 1;
-  if (at === 0 && !text.startsWith(line)) throw new Error(`yamlTextWithSharedMap: ${key} not found in the emitted text`);
+  if (!text.startsWith(line, at)) throw new Error(`yamlTextWithSharedMap: ${key} not found in the emitted text`);
   return `${text.slice(0, at)}${key}:\n${mapText(map)}${text.slice(at + line.length)}`;
 }
 

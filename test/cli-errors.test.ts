@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { runCli, tempDir } from './support/cli.js';
-import { runCliAsync } from './support/cli-async.js';
+import { cleanEnv, runCli as runCliAsync } from './support/git.js';
 
 let work: ReturnType<typeof tempDir>;
 beforeAll(() => (work = tempDir()));
@@ -16,16 +16,16 @@ const STACK = /\n\s+at /;
 test('an unexpected failure (exit 1) prints one line; --debug (before or after the command) and MW_GITOPS_DEBUG=1 print the stack', async () => {
   // Four independent runs of the command: they overlap.
   const [plain, ...debugged] = await Promise.all([
-    runCliAsync(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
-    runCliAsync(['--debug', 'validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
-    runCliAsync(['validate', '--dist', '/etc/hostname', '--debug'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '' } }),
-    runCliAsync(['validate', '--dist', '/etc/hostname'], { cwd: work.path, env: { MW_GITOPS_DEBUG: '1' } }),
+    runCliAsync(['validate', '--dist', '/etc/hostname'], work.path, cleanEnv({ MW_GITOPS_DEBUG: '' })),
+    runCliAsync(['--debug', 'validate', '--dist', '/etc/hostname'], work.path, cleanEnv({ MW_GITOPS_DEBUG: '' })),
+    runCliAsync(['validate', '--dist', '/etc/hostname', '--debug'], work.path, cleanEnv({ MW_GITOPS_DEBUG: '' })),
+    runCliAsync(['validate', '--dist', '/etc/hostname'], work.path, cleanEnv({ MW_GITOPS_DEBUG: '1' })),
   ]);
-  expect(plain.status).toBe(1);
+  expect(plain.code).toBe(1);
   expect(plain.stderr).toMatch(/^mw-gitops: ENOTDIR: .*\(--debug or MW_GITOPS_DEBUG=1 shows the stack\)\n$/);
   expect(plain.stderr).not.toMatch(STACK);
   for (const run of debugged) {
-    expect(run.status).toBe(1);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(STACK);
   }
 });

@@ -41,38 +41,18 @@ export function writeDist(checkout: string): void {
   if (run.status !== 0) throw new Error(`synth of the checkout failed (${run.status}): ${run.stderr}`);
 }
 
-/** How many runs of the command overlap at most: one per core of the 2-core machines the tests run on. */
-const PARALLEL_RUNS = 2;
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= PARALLEL_RUNS) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
-
 /**
  * Like checkout.ts's runCli, but without blocking this process, so a test's independent runs
- * overlap, at most PARALLEL_RUNS at a time: a run is two node processes one after the other, so
- * it keeps one core busy and leaves the other idle.
+ * overlap.
  */
 export function runCliAsync(args: readonly string[], cwd: string, env: Record<string, string>, command = bin): Promise<CliRun> {
-  return slot(
-    () =>
-      new Promise<CliRun>((resolve, reject) => {
-        const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-      }),
-  );
+  return new Promise<CliRun>((resolve, reject) => {
+    const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+  });
 }

@@ -12,42 +12,24 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT } from './cli.js';
 
-export const SMALL_DEPLOYMENTS = `# environments/deployments.yaml cut to four namespaces (test/support/small-project.ts).
-deployment_targets:
-  - namespace: mw-debug
-    scope: train
-    releases:
-      pinkunicorn: {stage: testservers}
-    mw_kind: debug-image
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-  - namespace: mw-web
-    scope: train
-    releases:
-      main: {}
-      canary: {stage: canaries}
-      next: {}
-      migration: {}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-  - namespace: mw-api-int
-    scope: train
-    releases:
-      main: {}
-      migration: {}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-  - namespace: mw-api-ext
-    scope: train
-    releases:
-      main: {}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
+/**
+ * One deployment target as environments/deployments.yaml spells it: `releases` are the lines
+ * under `releases:` (`main: {}`), `clusters` is omitted for the default (eqiad and codfw).
+ */
+function target(namespace: string, releases: readonly string[], options: { mwKind?: string; clusters?: string } = {}): string {
+  return [
+    `  - namespace: ${namespace}`,
+    '    scope: train',
+    '    releases:',
+    ...releases.map((r) => `      ${r}`),
+    ...(options.mwKind ? [`    mw_kind: ${options.mwKind}`] : []),
+    '    mw_flavour: publish-83',
+    '    web_flavour: webserver-bookworm',
+    ...(options.clusters ? [`    clusters: ${options.clusters}`] : []),
+  ].join('\n');
+}
 
-supervision_rules:
+const SUPERVISION = `supervision_rules:
   - scope: train
     stages:
       testservers:
@@ -59,44 +41,31 @@ supervision_rules:
         - logstash_check: {threshold: 150}
 `;
 
+function deploymentsFile(what: string, targets: readonly string[]): string {
+  return `# environments/deployments.yaml cut to ${what} (test/support/small-project.ts).\ndeployment_targets:\n${targets.join('\n')}\n\n${SUPERVISION}`;
+}
+
+const DEBUG = target('mw-debug', ['pinkunicorn: {stage: testservers}'], { mwKind: 'debug-image', clusters: '[eqiad]' });
+const API_EXT = target('mw-api-ext', ['main: {}'], { clusters: '[eqiad]' });
+
+export const SMALL_DEPLOYMENTS = deploymentsFile('four namespaces', [
+  DEBUG,
+  target('mw-web', ['main: {}', 'canary: {stage: canaries}', 'next: {}', 'migration: {}']),
+  target('mw-api-int', ['main: {}', 'migration: {}'], { clusters: '[eqiad]' }),
+  API_EXT,
+]);
+
 /**
  * Five releases in eqiad, one per stage and namespace a bump request lists (mw-debug in
  * testservers, mw-web's canary, production in mw-web, mw-api-int and mw-api-ext): what bump's
  * branch, request body and plan need, for tests that render on every bump.
  */
-export const BUMP_DEPLOYMENTS = `# environments/deployments.yaml cut to five releases in eqiad (test/support/small-project.ts).
-deployment_targets:
-  - namespace: mw-debug
-    scope: train
-    releases:
-      pinkunicorn: {stage: testservers}
-    mw_kind: debug-image
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-  - namespace: mw-web
-    scope: train
-    releases:
-      main: {}
-      canary: {stage: canaries}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-  - namespace: mw-api-int
-    scope: train
-    releases:
-      main: {}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-  - namespace: mw-api-ext
-    scope: train
-    releases:
-      main: {}
-    mw_flavour: publish-83
-    web_flavour: webserver-bookworm
-    clusters: [eqiad]
-${SMALL_DEPLOYMENTS.slice(SMALL_DEPLOYMENTS.indexOf('\nsupervision_rules:'))}`;
+export const BUMP_DEPLOYMENTS = deploymentsFile('five releases in eqiad', [
+  DEBUG,
+  target('mw-web', ['main: {}', 'canary: {stage: canaries}'], { clusters: '[eqiad]' }),
+  target('mw-api-int', ['main: {}'], { clusters: '[eqiad]' }),
+  API_EXT,
+]);
 
 /** Copies environments/ into `into`/environments with a small deployments.yaml; returns that directory. */
 export function copySmallEnvironments(into: string, deployments = SMALL_DEPLOYMENTS): string {
