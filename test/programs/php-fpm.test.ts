@@ -1,5 +1,5 @@
 /** `php-fpm8.2 -t` with env `.inc` files mounted next to the image's own includes. */
-import { checkPhpFpmConfig } from '../../validate/programs/php-fpm.js';
+import { checkPhpFpmConfig, narrowPhpFpmInput } from '../../validate/programs/php-fpm.js';
 import { configMapEntry, productionRelease } from './production.js';
 
 const mwWebMain = productionRelease('mw-web', 'main');
@@ -22,5 +22,18 @@ describe('php-fpm -t with the image pool', () => {
   test('plain KEY: value lines (a ConfigMap of variables, not an .inc file) fail with the line', () => {
     const result = checkPhpFpmConfig({ env: { 'envvars.inc': "env['A'] = 1\nMCROUTER_SERVER: 10.64.72.12:4442\n" }, containerEnv }, source);
     expect(result.violations).toEqual([{ program: 'php-fpm8.2', ...source, field: 'env/envvars.inc', line: 2, message: expect.any(String) }]);
+  });
+});
+
+describe('the input a check depends on', () => {
+  test('keeps the variables the env files and the image config read, and nothing else', () => {
+    const env = { 'envvars.inc': envvars };
+    const narrowed = narrowPhpFpmInput({ env, containerEnv: { ...containerEnv, FPM__pm__max_children: '40', RELEASE_NAME: 'main', HOSTNAME: 'pod-1' } });
+    // MCROUTER_SERVER and the service link: envvars.inc; FPM__pm__max_children: the image's pool.
+    expect(narrowed).toEqual({ env, containerEnv: { ...containerEnv, FPM__pm__max_children: '40' } });
+    // What was cut off changes nothing php-fpm says: both pass, and a missing variable still fails.
+    expect(checkPhpFpmConfig(narrowed, source).violations).toEqual([]);
+    const missing = narrowPhpFpmInput({ env, containerEnv: { MCROUTER_SERVER: '10.64.72.12:4442', RELEASE_NAME: 'main' } });
+    expect(checkPhpFpmConfig(missing, source).violations).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('is not set') })]);
   });
 });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ObjectFile } from '../types.js';
 import { checkApacheConfig, type ApacheFile } from './apache.js';
 import { checkEnvoyBootstrap, looksLikeEnvoyBootstrap } from './envoy.js';
-import { checkPhpFpmConfig } from './php-fpm.js';
+import { checkPhpFpmConfig, narrowPhpFpmInput } from './php-fpm.js';
 import { checkRsyslogConfig } from './rsyslog.js';
 import type { ContentSource, ProgramCheckResult, ProgramViolation } from './types.js';
 
@@ -176,7 +176,7 @@ export function checkRenderedContent(files: readonly ObjectFile[]): ContentCheck
             if (spec.enableServiceLinks !== false) {
               for (const text of Object.values(phpEnv)) for (const m of text.matchAll(/\$\{([A-Z0-9_]+_SERVICE_(?:HOST|PORT)[A-Z0-9_]*)\}/g)) containerEnv[m[1]] ??= 'service-link';
             }
-            record(cache.check('php-fpm', [where], () => ({ env: phpEnv, containerEnv }), checkPhpFpmConfig), Object.keys(phpEnv).length);
+            record(cache.check('php-fpm', [where], () => narrowPhpFpmInput({ env: phpEnv, containerEnv }), checkPhpFpmConfig), Object.keys(phpEnv).length);
           }
           if (Object.keys(rsyslog).length) record(cache.check('rsyslogd', [where], () => ({ files: rsyslog }), checkRsyslogConfig), Object.keys(rsyslog).length);
         });

@@ -37,6 +37,38 @@ export interface PhpFpmInput {
   readonly containerEnv?: Readonly<Record<string, string>>;
 }
 
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The `${VAR}` names a text reads (php-fpm expands only this form in its ini files). */
+function variablesIn(text: string): string[] {
+  return [...text.matchAll(VARIABLE)].map((m) => m[1]);
+}
+
+let imageVariables: ReadonlySet<string> | undefined;
+
+/** Every `${VAR}` the image's own php-fpm.conf, pools and env files read. */
+function variablesOfImage(): ReadonlySet<string> {
+  if (imageVariables) return imageVariables;
+  const names = new Set<string>();
+  for (const file of readdirSync(IMAGE_DIR, { recursive: true }).map(String)) {
+    if (/\.(conf|inc)$/.test(file)) for (const name of variablesIn(readFileSync(path.join(IMAGE_DIR, file), 'utf8'))) names.add(name);
+  }
+  return (imageVariables = names);
+}
+
+/**
+ * The input with its container environment cut down to the variables the configuration reads:
+ * nothing else can change what `php-fpm -t` says. Releases differ in many variables no config
+ * reads (their names, their hosts), so the narrowed inputs of most releases are equal and one
+ * run answers for all of them.
+ */
+export function narrowPhpFpmInput(input: PhpFpmInput): PhpFpmInput {
+  if (input.containerEnv === undefined) return input;
+  const read = new Set([...variablesOfImage(), ...Object.values(input.env).flatMap(variablesIn)]);
+  const containerEnv = Object.fromEntries(Object.entries(input.containerEnv).filter(([name]) => read.has(name)));
+  return { env: input.env, containerEnv };
+}
+
 export interface FpmConfig {
   readonly configFile: string;
   readonly env: Readonly<Record<string, string>>;
