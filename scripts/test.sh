@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 tsc_log=$(mktemp)
 trap 'rm -f "$tsc_log"' EXIT
-node node_modules/typescript/bin/tsc --noEmit >"$tsc_log" 2>&1 &
+node node_modules/typescript-7/bin/tsc --noEmit >"$tsc_log" 2>&1 &
 tsc_pid=$!
 status=0
 bash scripts/content-programs.sh && node --experimental-vm-modules node_modules/jest/bin/jest.js "$@" || status=$?
