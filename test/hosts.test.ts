@@ -80,6 +80,24 @@ describe('GitHub', () => {
     expect(gh.requests.map((r) => `${r.method} ${r.status}`).slice(0, 4)).toEqual(['GET 502', 'GET 200', 'POST 403', 'POST 201']);
   });
 
+  test('writes are spaced as GitHub asks: a second apart, three after one that notifies (seconds of retryBaseMs)', async () => {
+    const second = 100;
+    const spacedHost = createGitHubHost(githubSettings({}, env()), { retryBaseMs: second, scrub: envScrubber(env()) });
+    await openOrUpdateRequest(spacedHost, content);
+    await openOrUpdateRequest(spacedHost, { ...content, branch: 'mw-gitops/bump/build' });
+    const writes = gh.requests.filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /repos/wikimedia/deploy/pulls',
+      'POST /repos/wikimedia/deploy/issues/1/labels',
+      'POST /repos/wikimedia/deploy/pulls',
+      'POST /repos/wikimedia/deploy/issues/2/labels',
+    ]);
+    // Measured where the requests arrive, a few ms after the plugin let them go.
+    const gap = (a: number, b: number) => writes[b].at - writes[a].at;
+    expect(gap(0, 1)).toBeGreaterThanOrEqual(second - 25);
+    expect(gap(0, 2)).toBeGreaterThanOrEqual(3 * second - 25);
+  });
+
   test('401 and 403 name GITHUB_TOKEN and never show it', async () => {
     const wrong = 'ghs_wrongTOKEN_abcdefghijk';
     const bad = createGitHubHost(githubSettings({}, { ...env(), GITHUB_TOKEN: wrong }), FAST);

@@ -30,7 +30,7 @@ export interface ForgeTiming {
   readonly requestTimeoutMs?: number;
   /** Milliseconds all requests of one host may take together. @default 60000 */
   readonly totalTimeoutMs?: number;
-  /** Milliseconds one "second" of Retry-After or backoff lasts (tests shorten it). @default 1000 */
+  /** Milliseconds one "second" of Retry-After, backoff or GitHub's spacing of writes lasts (tests shorten it). @default 1000 */
   readonly retryBaseMs?: number;
 }
 

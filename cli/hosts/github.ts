@@ -12,6 +12,7 @@
  */
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck/light.js';
 import { UserError } from '../../config/errors.js';
 import type { Scrub } from '../secrets.js';
 import {
@@ -131,7 +132,16 @@ export function createGitHubHost(settings: GitHubSettings, options: GitHubHostOp
     userAgent: 'mw-gitops-bump',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: () => {} },
     request: { fetch: budget.fetch('GitHub') },
-    throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
+    // The plugin only spaces writes, as GitHub asks against secondary rate limits: a second
+    // between writes, three between writes that notify (opening a pull request). Our retry loop
+    // handles the limits themselves, so its handlers decline. Those seconds are the budget's, like
+    // every other wait here.
+    throttle: {
+      onRateLimit: () => false,
+      onSecondaryRateLimit: () => false,
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: budget.secondMs }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * budget.secondMs }),
+    },
   });
   const retrying = <T>(call: RetryCall<T>, fn: () => Promise<T>): Promise<T> =>
     withRetry({ forge: 'GitHub', budget, classify, warn, explain: (err, what) => explain(err, what, settings, scrub, budget) }, call, fn);

@@ -11,6 +11,8 @@ export interface LoggedRequest {
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: unknown;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
   /** Status the server answered. */
   status?: number;
 }
@@ -58,7 +60,7 @@ export async function startServer(handler: Handler, defaultHeaders: Record<strin
             body = raw;
           }
         }
-        const logged: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+        const logged: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: Date.now() };
         requests.push(logged);
         let reply: Reply;
         const failure = failures.find((f) => f.times > 0 && (!f.method || f.method === logged.method) && (!f.path || f.path.test(logged.path)));
