@@ -3,31 +3,18 @@
 // which each command is its own chunk. When a source file is newer than the bundle (an edit to a
 // construct or a profile), it rebuilds the bundle first: esbuild takes a fraction of a second,
 // and meanwhile this process loads the packages a render needs, so the run costs about what a
-// run with a fresh bundle costs. `generate` always runs through tsx: it renders the checkout's
-// own sources. MW_GITOPS_BUNDLE=0 forces tsx.
-import { accessSync, constants, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// run with a fresh bundle costs. `generate` runs from the bundle as well, and loads the checkout's
+// own render entry through tsx itself (bin/tsx.mjs). MW_GITOPS_BUNDLE=0 forces tsx.
 import { pathToFileURL } from 'node:url';
 import { ENTRY, buildBundle, bundleIsFresh } from '../scripts/build.mjs';
+import { registerTsx } from './tsx.mjs';
 
 /** The packages the rendering commands load first; importing them overlaps the rebuild. */
 const RENDER_PACKAGES = ['commander', 'cdk8s', 'constructs', 'yaml', 'zod', 'ajv', 'ajv-formats'];
 const RENDERS = new Set(['synth', 'validate', 'diff']);
 
-/** tsx caches transforms in TMPDIR; one that is not a writable directory would crash it with a stack. */
-function tmpdirWritable() {
-  try {
-    accessSync(tmpdir(), constants.W_OK);
-    return statSync(tmpdir()).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 async function runSources() {
-  if (!tmpdirWritable()) process.env.TSX_DISABLE_CACHE = '1';
-  const { register } = await import('tsx/esm/api');
-  register();
+  await registerTsx();
   try {
     await import('../cli/index.ts');
   } catch (err) {
@@ -39,7 +26,7 @@ async function runSources() {
 }
 
 const command = process.argv[2];
-if (process.env.MW_GITOPS_BUNDLE === '0' || command === 'generate') {
+if (process.env.MW_GITOPS_BUNDLE === '0') {
   await runSources();
 } else if (bundleIsFresh()) {
   await import(pathToFileURL(ENTRY).href);

@@ -22,12 +22,12 @@ const importsSource = join(root, 'imports');
 const importsOut = join(buildDir, 'imports');
 
 /** What the bundle is built from: a newer file here makes it stale. */
-const SOURCE_DIRS = ['changes', 'cli', 'config', 'constructs', 'environments', 'git', 'imports', 'render', 'synth', 'validate'];
+const SOURCE_DIRS = ['bin', 'changes', 'cli', 'config', 'constructs', 'environments', 'git', 'imports', 'render', 'synth', 'validate'];
 
 function* sourceFiles() {
   for (const dir of SOURCE_DIRS) {
     for (const name of readdirSync(join(root, dir), { recursive: true })) {
-      if (/\.(ts|json)$/.test(name)) yield join(root, dir, name);
+      if (/\.(ts|mjs|json)$/.test(name)) yield join(root, dir, name);
     }
   }
 }

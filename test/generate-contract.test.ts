@@ -4,9 +4,9 @@
  * child process in a temporary copy of the repository, with the environment argocd-cmp-server
  * gives it, and must print exactly the dist/ bytes, or nothing and one line on error.
  *
- * Each run costs two node processes loading the sources through tsx (2-4 s on one core), so: one
- * copy of the small project per file (test/support/generate-checkout.ts), shared by the tests;
- * one run per contract behaviour; independent runs of one test overlap. What needs no process
+ * Each run costs two node processes, the second loading the checkout's sources through tsx (2-3 s
+ * on one core), so: one copy of the small project per file (test/support/generate-checkout.ts),
+ * shared by the tests; one run per contract behaviour; independent runs of one test overlap. What needs no process
  * (selection, messages, failures before anything of the checkout loads) is tested in process in
  * generate-selection.test.ts.
  */
@@ -225,7 +225,7 @@ describe('the plugin image (what argocd/Containerfile copies) rendering a checko
       // The image's constructs differ from the checkout's: the checkout's must win.
       const pod = join(image, 'constructs', 'mediawiki-pod.ts');
       writeFileSync(pod, readFileSync(pod, 'utf8').replace(/preStopSleepSeconds: \d+/, 'preStopSleepSeconds: 99'));
-      // Independent runs (help builds the image's bundle; generate runs its sources through tsx): they overlap.
+      // Independent runs (help builds the image's bundle; generate renders the checkout's sources): they overlap.
       const [help, run] = await Promise.all([
         runCliAsync(['--help'], image, argoEnv(), command),
         runCliAsync(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command),

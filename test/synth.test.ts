@@ -141,15 +141,20 @@ test('cdk8s synth (the cdk8s.yaml app) renders the same tree', async () => {
 });
 
 test('the rendered bytes do not depend on the working directory', async () => {
-  // fresh() rendered from the project directory with the relative path `environments`.
-  const here = await freshTree();
-  const elsewhere = join(work.path, 'from-elsewhere');
-  const cwd = process.cwd();
-  try {
-    process.chdir(work.path);
-    await runSynth({ configDir: join(PROJECT, 'environments'), out: elsewhere });
-  } finally {
-    process.chdir(cwd);
-  }
-  expect(await readTree(elsewhere)).toEqual(here);
+  // The small project, from its parent directory with the relative path (as users run it) and
+  // from elsewhere with the absolute one: where synth runs from is not about how many releases.
+  const configDir = copySmallEnvironments(work.path);
+  const render = async (cwd: string, config: string, out: string) => {
+    const before = process.cwd();
+    try {
+      process.chdir(cwd);
+      await runSynth({ configDir: config, out });
+    } finally {
+      process.chdir(before);
+    }
+    return readTree(out);
+  };
+  const here = await render(work.path, 'environments', join(work.path, 'from-project'));
+  expect(here.has('eqiad/mw-web/main/manifest.yaml')).toBe(true);
+  expect(await render(PROJECT, configDir, join(work.path, 'from-elsewhere'))).toEqual(here);
 });

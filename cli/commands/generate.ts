@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { registerTsx } from '../../bin/tsx.mjs';
 import { UserError } from '../../config/errors.js';
 import { DnsLabel } from '../../config/names.js';
 
@@ -210,7 +211,7 @@ function useTransformCache(env: Readonly<Record<string, string | undefined>>): v
 }
 
 /** Imports the checkout's render entry, or says clearly why it cannot. */
-async function loadEntry(root: string): Promise<CheckoutEntry> {
+async function loadEntry(root: string, env: Readonly<Record<string, string | undefined>>): Promise<CheckoutEntry> {
   const entry = join(root, ENTRY_PATH);
   try {
     await access(entry);
@@ -218,6 +219,9 @@ async function loadEntry(root: string): Promise<CheckoutEntry> {
   } catch {
     throw new UserError(`${root} is not an mw-gitops checkout (no ${ENTRY_PATH} or environments/deployments.yaml); run generate in the source repository's root or pass --dir`);
   }
+  // The checkout's sources are TypeScript: tsx loads them, behind the content-keyed transform cache.
+  await registerTsx();
+  useTransformCache(env);
   let mod: Partial<CheckoutEntry>;
   try {
     mod = (await import(pathToFileURL(entry).href)) as Partial<CheckoutEntry>;
@@ -277,9 +281,8 @@ export async function runGenerate(options: GenerateOptions, env: Readonly<Record
   const started = process.hrtime.bigint();
   try {
     const { selection, sources } = resolveSelection(env, options);
-    useTransformCache(env);
     const result = await withStdoutOnStderr(async () => {
-      const entry = await loadEntry(root);
+      const entry = await loadEntry(root, env);
       return entry.renderCheckout(selection);
     });
     if (result.text.length === 0) throw new GenerateFailure('the render produced no objects; refusing to print an empty stream');
