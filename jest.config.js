@@ -14,6 +14,9 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': '<rootDir>/scripts/jest-transform.mjs' },
+  // A directory for fixtures built once per run (test/support/run-fixture.ts).
+  globalSetup: '<rootDir>/test/support/run-dir-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/run-dir-teardown.mjs',
   maxWorkers: 2,
   testTimeout: 180000,
 };

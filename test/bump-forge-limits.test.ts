@@ -5,7 +5,7 @@
  * Either way one Retry-After second lasts 10 ms.
  */
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
-import { bumpOptions, createSourceRepo, removeTemplate, runBumpReported, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, runBumpReported, runCli, type CliResult, type SourceRepo } from './support/source-repo.js';
 
 const GL_TOKEN = 'glpat-limitsSECRETtoken_1357';
 const TAG = '2025-03-11-120000-publish-83';
@@ -20,7 +20,6 @@ afterEach(async () => {
   await gl.close();
   await repo.cleanup();
 });
-afterAll(removeTemplate);
 
 const glEnv = () => ({ CI_API_V4_URL: `${gl.url}/api/v4`, CI_PROJECT_PATH: 'releng/deploy', GITLAB_TOKEN: GL_TOKEN });
 

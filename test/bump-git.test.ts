@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
-import { branchIsConsistent, bumpOptions, createSourceRepo, removeTemplate, runCli, TAG_COMMENT, T1, T2, type SourceRepo } from './support/source-repo.js';
+import { branchIsConsistent, bumpOptions, createSourceRepo, runCli, TAG_COMMENT, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 
@@ -17,7 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await repo.cleanup();
 });
-afterAll(removeTemplate);
 
 /** What the user's checkout looks like: must not change. */
 function checkoutState(r: SourceRepo, cwd = r.src): string {

@@ -8,7 +8,7 @@ import { readFileSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } fr
 import { join } from 'node:path';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
-import { bumpOptions, createSourceRepo, removeTemplate, runCli, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, runCli, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 const TAG = '2025-03-11-120000-publish-83';
@@ -18,7 +18,6 @@ beforeEach(async () => {
   repo = await createSourceRepo();
 });
 afterEach(() => repo.cleanup());
-afterAll(removeTemplate);
 
 const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { startGitHub, rateLimited, type FakeGitHub } from './support/github-server.js';
 import { startGitLab, type FakeGitLab } from './support/gitlab-server.js';
-import { bumpOptions, createSourceRepo, removeTemplate, runBumpReported, runCli, type CliResult, T1, T2, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, runBumpReported, runCli, type CliResult, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const BRANCH = 'mw-gitops/bump/publish-83';
 const GH_TOKEN = 'ghs_e2eSECRETtoken_0123456789';
@@ -20,7 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await repo.cleanup();
 });
-afterAll(removeTemplate);
 
 const hasBranch = (name: string) => {
   try {

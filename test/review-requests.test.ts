@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { runBump, type BumpOptions } from '../cli/bump/run.js';
 import { UserError } from '../config/errors.js';
 import { startGitHub, type FakeGitHub } from './support/github-server.js';
-import { bumpOptions, createSourceRepo, removeTemplate, runCli, T1, T2, type SourceRepo } from './support/source-repo.js';
+import { bumpOptions, createSourceRepo, runCli, T1, T2, type SourceRepo } from './support/source-repo.js';
 
 const TOKEN = 'ghs_reviewSECRETtoken_0123456789';
 const ROLLBACK_BRANCH = 'mw-gitops/rollback/publish-83';
@@ -20,7 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await repo.cleanup();
 });
-afterAll(removeTemplate);
 
 const branches = () => repo.git(['for-each-ref', '--format=%(refname)', 'refs/heads'], repo.origin).trim().split('\n');
 

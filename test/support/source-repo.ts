@@ -19,6 +19,7 @@ import { readTree, treesEqual } from '../../synth/tree-io.js';
 import { PROJECT } from './cli.js';
 import { BUMP_DEPLOYMENTS, copySmallEnvironments } from './small-project.js';
 import { runCli as runCliIn, type CliResult } from './git.js';
+import { runFixture } from './run-fixture.js';
 
 export { PROJECT };
 
@@ -46,11 +47,8 @@ export interface SourceRepo {
   cleanup(): Promise<void>;
 }
 
-/** The pristine fixture, built once per test file and copied for each test. */
-let template: Promise<string> | undefined;
-
-async function buildTemplate(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-template-'));
+/** The pristine fixture, built once per run (run-fixture.ts) into `dir` and copied for each test. */
+async function buildTemplate(dir: string): Promise<void> {
   const env = gitEnv(dir);
   const git = (args: readonly string[], cwd: string) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const src = join(dir, 'src');
@@ -68,13 +66,6 @@ async function buildTemplate(): Promise<string> {
   // A relative URL, so copies of the template point at their own origin.git.
   git(['remote', 'add', 'origin', '../origin.git'], src);
   git(['push', '--quiet', 'origin', 'main'], src);
-  return dir;
-}
-
-/** Removes the shared template; call from afterAll. */
-export async function removeTemplate(): Promise<void> {
-  if (template) await rm(await template, { recursive: true, force: true });
-  template = undefined;
 }
 
 function gitEnv(home: string): NodeJS.ProcessEnv {
@@ -82,10 +73,10 @@ function gitEnv(home: string): NodeJS.ProcessEnv {
 }
 
 export async function createSourceRepo(): Promise<SourceRepo> {
-  template ??= buildTemplate();
+  const template = await runFixture('bump-source-repo', buildTemplate);
   const dir = await mkdtemp(join(tmpdir(), 'mw-gitops-bump-test-'));
   // cp(1), not fs.cp: the copy (some 180 files, 9 MB) is a third of the CPU time in node.
-  await promisify(execFile)('cp', ['-R', `${await template}/.`, dir]);
+  await promisify(execFile)('cp', ['-R', `${template}/.`, dir]);
   const origin = join(dir, 'origin.git');
   const src = join(dir, 'src');
   const env = gitEnv(dir);
