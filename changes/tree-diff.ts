@@ -4,7 +4,8 @@
  * Pure: trees in, data out, for `diff` (the file-level part publish needs is tree-changes.ts).
  */
 import { structuredPatch } from 'diff';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { readYamlStream } from '../config/yaml-stream.js';
 import { compareStrings } from '../config/compare.js';
 import type { RenderedTree } from '../render/tree.js';
 import { imageChangeText, plural, releaseOfPath, type ReleaseKey } from './tree-changes.js';
@@ -162,9 +163,9 @@ export function parseManifestKinds(text: string, kinds: ReadonlySet<string>): Ma
 /** Objects of a multi-document YAML manifest keyed `Kind/name` (`#2`, `#3` for repeats). */
 export function parseManifest(text: string): Map<string, ManifestObject> {
   const out = new Map<string, ManifestObject>();
-  for (const doc of parseAllDocuments(text)) {
-    if ('errors' in doc && doc.errors.length > 0) throw new Error(doc.errors[0].message);
-    const value: unknown = doc.toJS();
+  const stream = readYamlStream(text);
+  if (!stream.ok) throw new Error(stream.error.message);
+  for (const value of stream.values) {
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) throw new Error('a document is not a Kubernetes object');
     const obj = value as ManifestObject;

@@ -1,8 +1,8 @@
 /** Parsing rendered manifest files (multi-document YAML) into objects for validation. Pure. */
-import { parseAllDocuments } from 'yaml';
 import { UserError } from '../config/errors.js';
 import type { ObjectFile } from './types.js';
 import { compareStrings } from '../config/compare.js';
+import { readYamlStream } from '../config/yaml-stream.js';
 
 /** Whether a tree path holds Kubernetes manifests (YAML), as opposed to releases.json or README.md. */
 export function isManifestPath(path: string): boolean {
@@ -18,15 +18,12 @@ export function parseManifests(tree: ReadonlyMap<string, string>, label: string)
   for (const [path, text] of [...tree].sort(([a], [b]) => compareStrings(a, b))) {
     if (!isManifestPath(path)) continue;
     const objects: Record<string, unknown>[] = [];
-    const docs = parseAllDocuments(text, { prettyErrors: true });
-    if (!Array.isArray(docs)) throw new UserError(`${label}/${path}: not a YAML document stream`);
-    docs.forEach((doc, i) => {
-      const error = doc.errors[0];
-      if (error) {
-        const line = error.linePos?.[0]?.line;
-        throw new UserError(`${label}/${path}${line ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
-      }
-      const value: unknown = doc.toJS();
+    const stream = readYamlStream(text);
+    if (!stream.ok) {
+      const { message, line } = stream.error;
+      throw new UserError(`${label}/${path}${line ? `:${line}` : ''}: invalid YAML: ${message}`);
+    }
+    stream.values.forEach((value, i) => {
       if (value === null || value === undefined) return; // an empty document
       if (typeof value !== 'object' || Array.isArray(value)) {
         throw new UserError(`${label}/${path}: document ${i + 1} is not a mapping (a Kubernetes object)`);
