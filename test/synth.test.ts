@@ -1,12 +1,12 @@
 /**
- * synth: one run of the real command end to end (output, summary, warnings, exit codes); the
- * rest (what is written, bad input, determinism) through runSynth in this process.
+ * synth: the real command end to end (output, summary, warnings, exit codes); the rest (bad
+ * input, what a second synth changes, determinism) through runSynth in this process.
  *
- * The full project is rendered in this process once (`fresh()`, from the project directory with
- * the relative config path, as users run it) and shared: it is the tree compared with the
- * committed dist/, the reference of the working-directory test and the good previous dist/ of
- * the bad-input cases. Behaviour that is not about the full project's content (what a second
- * synth changes) renders the small project (test/support/small-project.ts).
+ * The full project is rendered once, by the command, from the project directory with the
+ * relative config path as users run it (`fresh()`), and shared: it is the tree compared with the
+ * committed dist/ and the good previous dist/ of the bad-input cases. Behaviour that is not about
+ * the full project's content (what a second synth changes, the working directory) renders the
+ * small project (test/support/small-project.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,24 +30,16 @@ function once<T>(make: () => T): () => T {
 const shared = once(() => tempDir());
 afterAll(() => shared().cleanup());
 
-/** The project rendered by runSynth from the project directory (`environments`, relative): its dist/ directory. */
-const fresh = once(async () => {
+/** The project rendered by the command (`synth --out`, from the project directory): its run and output directory. */
+const fresh = once(() => {
   const out = join(shared().path, 'fresh');
-  const cwd = process.cwd();
-  try {
-    process.chdir(PROJECT);
-    await runSynth({ configDir: 'environments', out });
-  } finally {
-    process.chdir(cwd);
-  }
-  return out;
+  return { out, run: runCli(['synth', '--out', out]) };
 });
-const freshTree = once(async () => readTree(await fresh()));
+const freshTree = once(async () => readTree(fresh().out));
 const committed = once(() => committedTree('dist'));
 
-test('the command writes the eqiad, codfw and staging trees, exits 0, and says when a second run changed nothing', async () => {
-  const out = join(work.path, 'dist');
-  const run = runCli(['synth', '--out', out]);
+test('the command writes the eqiad, codfw and staging trees, exits 0, and says when a second run changed nothing', () => {
+  const { out, run } = fresh();
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/^rendered \d+ releases \(codfw: \d+, eqiad: \d+, staging: \d+\) into /);
   for (const dir of ['eqiad', 'codfw', 'staging', 'argocd/eqiad']) expect(existsSync(join(out, dir))).toBe(true);
@@ -55,9 +47,6 @@ test('the command writes the eqiad, codfw and staging trees, exits 0, and says w
   // Namespaces without a profile are named in one warning.
   expect(run.stderr.trim().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(/^warning: skipped \d+ namespaces without a service profile .*mw-cron/);
-  // What the command (the bundle `npm ci` builds) wrote is the committed dist/ (bin.test.ts shows
-  // the bundle and the sources agree, on the small project).
-  expect(await readTree(out)).toEqual(committed());
   expect(runCli(['synth', '--out', out]).stdout).toMatch(/is up to date/);
 });
 
@@ -71,7 +60,8 @@ test('the command: a missing config file and a bad flag exit 2 with one message,
   expect(runCli(['synth', '--bogus']).status).toBe(2);
 });
 
-test('the committed dist/ (what git has at HEAD) equals a fresh render of the inputs, byte for byte', async () => {
+test('the committed dist/ (what git has at HEAD) equals what the command renders from the inputs, byte for byte', async () => {
+  // The command runs the bundle `npm ci` builds; bin.test.ts shows the bundle and the sources agree.
   const tree = await freshTree();
   expect([...committed().keys()].sort()).toEqual([...tree.keys()].sort());
   for (const [path, text] of tree) expect({ path, same: committed().get(path) === text }).toEqual({ path, same: true });
@@ -112,7 +102,7 @@ describe('bad input is a UserError (exit 2) naming the file and field, and leave
     const out = join(work.path, 'dist');
     const configDir = copyEnvironments(work.path);
     // The previous dist/: a synth of this very config (the unedited environments/), rendered once.
-    cpSync(await fresh(), out, { recursive: true });
+    cpSync(fresh().out, out, { recursive: true });
     const before = await freshTree();
     const path = join(configDir, file);
     const original = readFileSync(path, 'utf8');
