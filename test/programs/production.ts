@@ -1,7 +1,7 @@
 /** The vendored production renders (test/fixtures/production) and the ConfigMap files they hold. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import jsYaml from 'js-yaml';
 import { PROJECT } from '../support/cli.js';
 
 export const PRODUCTION = join(PROJECT, 'test/fixtures/production');
@@ -14,7 +14,7 @@ export interface ProductionRelease {
   readonly objects: readonly Record<string, any>[];
 }
 
-/** Every vendored release, in namespace and release order (parses 11 files: about 4 s). */
+/** Every vendored release, in namespace and release order (parses 11 files, 6 MB). */
 export function productionReleases(): ProductionRelease[] {
   return readdirSync(PRODUCTION)
     .filter((n) => n.startsWith('mw-'))
@@ -25,9 +25,10 @@ export function productionReleases(): ProductionRelease[] {
 /** One vendored release. */
 export function productionRelease(namespace: string, release: string): ProductionRelease {
   const file = `${namespace}/${release}/manifest.yaml`;
-  const objects = parseAllDocuments(readFileSync(join(PRODUCTION, file), 'utf8'))
-    .map((d) => d.toJS() as Record<string, any> | null)
-    .filter((o): o is Record<string, any> => !!o);
+  // js-yaml reads these half-megabyte files four times as fast as yaml. `json: true` lets a
+  // repeated key (helm's mw-debug render has one) keep its last value, as yaml's toJS does.
+  const objects: Record<string, any>[] = [];
+  jsYaml.loadAll(readFileSync(join(PRODUCTION, file), 'utf8'), (doc) => doc && objects.push(doc as Record<string, any>), { schema: jsYaml.CORE_SCHEMA, json: true });
   return { namespace, release, file, objects };
 }
 
