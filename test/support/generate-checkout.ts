@@ -7,22 +7,13 @@
  * third of the time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, repoRoot, type CliRun } from './checkout.js';
+import { bin, copyCheckout, type CliRun } from './checkout.js';
 import { copySmallEnvironments } from './small-project.js';
 
-/** Not part of a revision (node_modules, .git, build), not read by generate (dist, test), or replaced (environments). */
-const SKIP = new Set(['node_modules', '.git', 'coverage', 'build', '.deploy', 'dist', 'test', 'environments']);
-
-/** A copy of the repository's files in a new temporary directory, with the small environments/ and without node_modules. */
+/** A copy of the repository's sources (checkout.ts) in a new temporary directory, with the small environments/. */
 export function copySmallCheckout(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-'));
-  for (const name of readdirSync(repoRoot)) {
-    if (SKIP.has(name)) continue;
-    cpSync(join(repoRoot, name), join(dir, name), { recursive: true, filter: (src) => !src.startsWith(join(repoRoot, 'bench', 'results')) });
-  }
+  const dir = copyCheckout(['environments']);
   copySmallEnvironments(dir);
   return dir;
 }
