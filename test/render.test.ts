@@ -1,4 +1,5 @@
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { loadYamlAll } from './support/yaml.js';
 import { renderProject, type KubeObject } from '../render/render.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
 import { COLLAPSED, inputsFrom } from './support/fixtures.js';
@@ -17,7 +18,7 @@ const objectsOf = (tree: ReadonlyMap<string, string>, path: string): KubeObject[
   if (!files.has(path)) {
     const text = tree.get(path);
     if (text === undefined) throw new Error(`${path} was not rendered`);
-    files.set(path, parseAllDocuments(text).map((d) => d.toJS() as KubeObject));
+    files.set(path, loadYamlAll(text) as KubeObject[]);
   }
   return files.get(path)!;
 };

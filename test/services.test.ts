@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { loadYaml, loadYamlAll } from './support/yaml.js';
 import { renderProject, type KubeObject } from '../render/render.js';
 import { PROJECT } from './support/cli.js';
 import { inputsFrom } from './support/fixtures.js';
@@ -10,7 +10,7 @@ const { tree, index, warnings } = renderProject(inputsFrom(read('deployments.yam
 const parsed = new Map<string, any[]>();
 /** The objects of a rendered file, parsed from its text once per file (a manifest is ~600 KB of YAML). */
 const objectsOf = (path: string): any[] => {
-  if (!parsed.has(path)) parsed.set(path, parseAllDocuments(tree.get(path) ?? '').map((d) => d.toJS() as KubeObject));
+  if (!parsed.has(path)) parsed.set(path, loadYamlAll(tree.get(path) ?? '') as KubeObject[]);
   return parsed.get(path)!;
 };
 const one = (path: string, kind: string): any => objectsOf(path).find((o) => o.kind === kind);
@@ -99,7 +99,7 @@ describe('mw-debug', () => {
     expect(envOf(app).SERVERGROUP).toBe('kube-mw-debug-next');
     expect(app.volumeMounts.map((m: any) => m.mountPath)).toContain('/srv/mediawiki/w/debug');
     const envoy = objectsOf('eqiad/mw-debug/next/manifest.yaml').find((o) => o.kind === 'ConfigMap' && o.metadata.name.includes('envoy-config'));
-    const ingress = parse(envoy.data['envoy.yaml']).static_resources.listeners.find((l: any) => l.listener_filters);
+    const ingress = loadYaml(envoy.data['envoy.yaml']).static_resources.listeners.find((l: any) => l.listener_filters);
     expect(ingress.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy).toEqual({ retry_on: '5xx', num_retries: 1 });
     expect(rollout.spec.replicas).toBe(2);
   });
