@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as environments from '../environments/index.js';
 import { readConfigFiles } from '../synth/config-files.js';
-import { GenerateFailure, reportable, resolveSelection, runGenerate } from '../cli/commands/generate.js';
+import { GenerateFailure, checkYamlStream, reportable, resolveSelection, runGenerate } from '../cli/commands/generate.js';
 import { UserError } from '../config/errors.js';
 import { renderSelection } from '../render/generate.js';
 import { parseInputs, type ProjectInputs } from '../render/inputs.js';
@@ -94,6 +94,27 @@ describe('reportable: one line for Argo CD', () => {
     expect(internal).toBeInstanceOf(GenerateFailure);
     expect(internal.exitCode).toBe(1);
     expect(internal.message).not.toContain('\n');
+  });
+});
+
+describe('checkYamlStream: stdout gets one valid stream of objects, or nothing', () => {
+  const refusal = (text: string): string => {
+    try {
+      checkYamlStream(text);
+      return 'accepted';
+    } catch (err) {
+      expect(err).toBeInstanceOf(GenerateFailure);
+      return (err as Error).message;
+    }
+  };
+
+  test('a stream of mappings passes; empty, broken, scalar and empty documents are refused', () => {
+    expect(refusal('kind: ConfigMap\nmetadata: {name: a}\n---\nkind: Service\nmetadata: {name: b}\n')).toBe('accepted');
+    expect(refusal('  \n')).toMatch(/no objects; refusing to print an empty stream/);
+    expect(refusal('kind: ConfigMap\n---\nkind: [unclosed\n')).toMatch(/did not produce one valid YAML stream \(.+\); nothing was printed/);
+    expect(refusal('kind: ConfigMap\nkind: Service\n')).toMatch(/did not produce one valid YAML stream/);
+    expect(refusal('kind: ConfigMap\n---\njust a string\n')).toMatch(/not a Kubernetes object/);
+    expect(refusal('kind: ConfigMap\n---\n---\nkind: Service\n')).toMatch(/not a Kubernetes object/);
   });
 });
 

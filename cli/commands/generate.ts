@@ -12,10 +12,10 @@ import { createRequire, register as registerHooks } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { registerTsx } from '../../bin/tsx.mjs';
 import { UserError } from '../../config/errors.js';
+import { readYamlStream } from '../../config/yaml-stream.js';
 import { DnsLabel } from '../../config/names.js';
 
 /** Where the installed command finds a checkout's render entry, and the API it speaks. */
@@ -367,11 +367,9 @@ export class ReportedFailure extends UserError {
 /** What goes to stdout must be exactly one valid YAML stream of objects, or nothing at all. */
 export function checkYamlStream(text: string): void {
   if (text.trim() === '') throw new GenerateFailure('the render produced no objects; refusing to print an empty stream');
-  const docs = parseAllDocuments(text);
-  const bad = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
-  if (!Array.isArray(docs) || bad) {
-    throw new GenerateFailure(`the render did not produce one valid YAML stream (${bad?.errors[0]?.message.split('\n')[0] ?? 'no documents'}); nothing was printed`);
-  }
-  const notObject = docs.find((d) => !(d.contents && 'items' in d.contents));
+  const stream = readYamlStream(text);
+  if (!stream.ok) throw new GenerateFailure(`the render did not produce one valid YAML stream (${stream.error.message}); nothing was printed`);
+  if (stream.values.length === 0) throw new GenerateFailure('the render did not produce one valid YAML stream (no documents); nothing was printed');
+  const notObject = stream.values.some((value) => value === null || typeof value !== 'object');
   if (notObject) throw new GenerateFailure('the render produced a YAML document that is not a Kubernetes object; nothing was printed');
 }
