@@ -1,21 +1,18 @@
 /**
  * A fresh render of the real configuration behaves in a cluster as it reads (issue 13's
- * acceptance, on objects rendered in process): Applications keep their resources when deleted,
+ * acceptance, on the objects of the default render): Applications keep their resources when deleted,
  * Rollouts carry only fields basic canary reads and can roll back at once, pods get the time
  * their drains and requests need, disruption budgets let drains evict, and every namespace
  * enforces a Pod Security level that admits its pods.
  */
-import { join } from 'node:path';
-import * as environments from '../environments/index.js';
 import { lowestAdmittingLevel, podSecurityNeeds } from '../config/pod-security.js';
-import { parseInputs } from '../render/inputs.js';
-import { renderProject, type KubeObject } from '../render/render.js';
-import { readConfigFiles } from '../synth/config-files.js';
-import { PROJECT } from './support/cli.js';
+import type { KubeObject } from '../render/render.js';
+import { defaultRender } from './support/default-render.js';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const render = renderProject(parseInputs(await readConfigFiles(join(PROJECT, 'environments'), 'environments'), environments));
+// The render of environments/, shared with the other suites that read it (support/default-render.ts).
+const render = await defaultRender();
 const objects = (kind: string): { path: string; object: Any }[] =>
   render.files.flatMap((f) => f.objects.filter((o: KubeObject) => o.kind === kind).map((object) => ({ path: f.path, object: object as Any })));
 const env = (container: Any, name: string): string | undefined => (container.env ?? []).find((e: Any) => e.name === name)?.value;

@@ -1,18 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadYaml, loadYamlAll } from './support/yaml.js';
-import { renderProject, type KubeObject } from '../render/render.js';
-import { PROJECT } from './support/cli.js';
-import { inputsFrom } from './support/fixtures.js';
+import { loadYaml } from './support/yaml.js';
+import { defaultRender } from './support/default-render.js';
 
-const read = (file: string) => readFileSync(join(PROJECT, 'environments', file), 'utf8');
-const { tree, index, warnings } = renderProject(inputsFrom(read('deployments.yaml'), read('images.yaml')));
-const parsed = new Map<string, any[]>();
-/** The objects of a rendered file, parsed from its text once per file (a manifest is ~600 KB of YAML). */
-const objectsOf = (path: string): any[] => {
-  if (!parsed.has(path)) parsed.set(path, loadYamlAll(tree.get(path) ?? '') as KubeObject[]);
-  return parsed.get(path)!;
-};
+// The render of environments/, shared with the other suites that read it (support/default-render.ts).
+const { tree, index, warnings, files } = await defaultRender();
+/** The objects of a rendered file. */
+const objectsOf = (path: string): any[] => [...(files.find((f) => f.path === path)?.objects ?? [])];
 const one = (path: string, kind: string): any => objectsOf(path).find((o) => o.kind === kind);
 const envOf = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
 

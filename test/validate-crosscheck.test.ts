@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { SERVICES, SITES } from './support/fixtures.js';
-import { renderProject } from '../render/render.js';
+import { defaultRender } from './support/default-render.js';
 import { profilePolicyExceptions, validateRender } from '../validate/index.js';
 import { CRD_DIR, CRD_FILES } from '../scripts/build-schemas.js';
 import { PROJECT } from './support/cli.js';
@@ -87,7 +87,8 @@ const inputs = parseInputs(
   },
   environments,
 );
-const render = renderProject(inputs);
+// The render of these inputs, shared with the other suites that read it (support/default-render.ts).
+const render = await defaultRender();
 const options = { registry: inputs.images.registry, policyExceptions: profilePolicyExceptions(inputs.profiles) };
 
 test('every object of the default render passes the independent check, as it passes the validation pass', () => {

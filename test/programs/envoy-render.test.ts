@@ -3,22 +3,16 @@
  * strictly against envoy's protos, and mw-web main's listeners, egress and certificate names are
  * production's (test/fixtures/production).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
-import * as environments from '../../environments/index.js';
-import { parseInputs } from '../../render/inputs.js';
-import { renderProject } from '../../render/render.js';
 import { checkEnvoyBootstrap } from '../../validate/programs/envoy.js';
-import { PROJECT } from '../support/cli.js';
-import { SERVICES, SITES } from '../support/fixtures.js';
+import { defaultRender } from '../support/default-render.js';
 import { configMapEntry, productionRelease } from './production.js';
 import { loadYaml } from '../support/yaml.js';
 
 type Any = any; // Kubernetes objects and envoy config as parsed YAML
 
-const read = (name: string) => ({ file: `environments/${name}`, text: readFileSync(join(PROJECT, 'environments', name), 'utf8') });
-const render = renderProject(parseInputs({ deployments: read('deployments.yaml'), images: read('images.yaml'), sites: SITES, services: SERVICES }, environments));
+// The render of environments/, shared with the other suites that read it (support/default-render.ts).
+const render = await defaultRender();
 const objectsOf = (path: string): Any[] => render.files.find((f) => f.path === path)!.objects as Any[];
 const configMap = (objects: Any[], name: RegExp, key: string): string => objects.find((o) => o.kind === 'ConfigMap' && name.test(o.metadata.name))!.data[key];
 /**
