@@ -15,6 +15,10 @@ import { manifestText, renderProject } from '../render/render.js';
 import { writeTreeAtomically } from '../synth/tree-io.js';
 import { readConfigFiles } from '../synth/config-files.js';
 import { PROJECT, runCli, tempDir } from './support/cli.js';
+import { contentProgramsReady } from './support/content-programs.js';
+
+// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
+await contentProgramsReady();
 
 type Obj = Record<string, any>;
 

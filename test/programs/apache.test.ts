@@ -4,6 +4,10 @@
  */
 import { checkApacheConfig } from '../../validate/programs/apache.js';
 import { productionRelease } from './production.js';
+import { contentProgramsReady } from '../support/content-programs.js';
+
+// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
+await contentProgramsReady();
 
 const mwWebMain = productionRelease('mw-web', 'main');
 const configMap = (pattern: RegExp): Record<string, string> => mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && pattern.test(o.metadata.name))!.data;

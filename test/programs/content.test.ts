@@ -7,6 +7,10 @@ import { stringify } from 'yaml';
 import { loadYaml } from '../support/yaml.js';
 import { checkRenderedContent } from '../../validate/programs/index.js';
 import { productionRelease } from './production.js';
+import { contentProgramsReady } from '../support/content-programs.js';
+
+// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
+await contentProgramsReady();
 
 type Any = any; // objects are edited freely
 

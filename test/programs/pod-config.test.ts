@@ -13,6 +13,10 @@ import { checkRenderedContent } from '../../validate/programs/index.js';
 import { PROJECT } from '../support/cli.js';
 import { SERVICES, SITES } from '../support/fixtures.js';
 import { startWebserverPod, webserverProgramsMissing, type WebserverPod } from '../support/webserver-pod.js';
+import { contentProgramsReady } from '../support/content-programs.js';
+
+// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
+await contentProgramsReady();
 
 type Any = any; // rendered Kubernetes objects
 
