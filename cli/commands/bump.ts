@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../config/errors.js';
 import { DEFAULT_CONFIG_DIR } from '../../synth/config-files.js';
-import { BRANCH_PREFIX, BUILD_BRANCH, runBump, type BumpTarget } from '../bump/run.js';
+import { BRANCH_PREFIX, BUILD_BRANCH, runBump, type BumpResult, type BumpTarget } from '../bump/run.js';
 import { scrubError } from '../../git/redact.js';
 import { envScrubber } from '../secrets.js';
 import { progressReporter } from '../progress.js';
@@ -104,13 +104,18 @@ export async function execute(flags: BumpFlags, bumpTarget: BumpTarget, extraLab
         if (result.preview) {
           process.stdout.write(scrub(previewText(result.branch, result.preview, Boolean(flags.json))));
         } else if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`);
+          process.stdout.write(resultJson(result));
         } else {
           process.stdout.write(`${scrub(result.summary)}\n`);
         }
       } catch (err) {
         throw scrubError(err, scrub);
       }
+}
+
+/** The `--json` line of a run that was not a dry run. */
+export function resultJson(result: BumpResult): string {
+  return `${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`;
 }
 
 /** What a dry run would push and send, for people or (--json) for programs. */

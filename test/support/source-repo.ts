@@ -1,9 +1,8 @@
 /**
  * A throw-away copy of the project's source repository for bump tests: a bare `origin.git` on
- * disk and a clone `src` holding a five-release copy of the real environments/ (small-project.ts) and
- * a dist/ rendered from it,
- * plus helpers to run git and the real CLI. Git identity is passed explicitly, never taken from
- * the machine.
+ * disk and a clone `src` holding a five-release copy of the real environments/ (small-project.ts)
+ * and a dist/ rendered from it, plus helpers to run git and the real CLI. Git identity is passed
+ * explicitly, never taken from the machine.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { renderWithSynth } from '../../cli/bump/render.js';
 import { runBump, type BumpOptions } from '../../cli/bump/run.js';
+import { resultJson } from '../../cli/commands/bump.js';
 import { envScrubber } from '../../cli/secrets.js';
 import { UserError } from '../../config/errors.js';
 import { readTree, treesEqual } from '../../synth/tree-io.js';
@@ -148,8 +148,7 @@ export async function runBumpReported(options: BumpOptions): Promise<CliResult> 
   const stderr: string[] = [];
   try {
     const result = await runBump({ ...options, scrub, log: (message) => stderr.push(`${scrub(message)}\n`) });
-    const stdout = `${JSON.stringify({ branch: result.branch, commit: result.commit, request: result.request, action: result.action })}\n`;
-    return { code: 0, stdout, stderr: stderr.join('') };
+    return { code: 0, stdout: resultJson(result), stderr: stderr.join('') };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     return { code: err.exitCode, stdout: '', stderr: `${stderr.join('')}mw-gitops: ${scrub(err.message)}\n` };
