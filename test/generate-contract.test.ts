@@ -17,7 +17,8 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse, parseAllDocuments } from 'yaml';
 import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli, type CliRun } from './support/checkout.js';
-import { copySmallCheckout, runCliAsync, writeDist } from './support/generate-checkout.js';
+import { copySmallCheckout, writeDist } from './support/generate-checkout.js';
+import { runCliBytes } from './support/git.js';
 
 interface IndexEntry {
   cluster: string;
@@ -227,12 +228,12 @@ describe('the plugin image (what argocd/Containerfile copies) rendering a checko
       writeFileSync(pod, readFileSync(pod, 'utf8').replace(/preStopSleepSeconds: \d+/, 'preStopSleepSeconds: 99'));
       // Independent runs (help builds the image's bundle; generate renders the checkout's sources): they overlap.
       const [help, run] = await Promise.all([
-        runCliAsync(['--help'], image, argoEnv(), command),
-        runCliAsync(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command),
+        runCliBytes(['--help'], image, argoEnv(), command),
+        runCliBytes(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' }, command),
       ]);
-      expect(help.status).toBe(0);
+      expect(help.code).toBe(0);
       expect(help.stdout.toString('utf8')).toMatch(/\bgenerate\b/);
-      expect(run.status).toBe(0);
+      expect(run.code).toBe(0);
       expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
     } finally {
       removeDir(image);

@@ -6,9 +6,9 @@
  * test is the process contract, not the full project's content, and its dist/ renders in a
  * third of the time.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bin, copyCheckout, type CliRun } from './checkout.js';
+import { bin, copyCheckout } from './checkout.js';
 import { copySmallEnvironments } from './small-project.js';
 
 /** A copy of the repository's sources (checkout.ts) in a new temporary directory, with the small environments/. */
@@ -30,20 +30,4 @@ export function writeDist(checkout: string): void {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`synth of the checkout failed (${run.status}): ${run.stderr}`);
-}
-
-/**
- * Like checkout.ts's runCli, but without blocking this process, so a test's independent runs
- * overlap.
- */
-export function runCliAsync(args: readonly string[], cwd: string, env: Record<string, string>, command = bin): Promise<CliRun> {
-  return new Promise<CliRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-  });
 }

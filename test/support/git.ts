@@ -22,16 +22,23 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
-export function runCli(args: string[], cwd: string, env: Record<string, string> = cleanEnv()): Promise<CliResult> {
+/** The command (`command`, default this checkout's bin/mw-gitops.js) as a child process, stdout as bytes. */
+export function runCliBytes(args: readonly string[], cwd: string, env: Record<string, string>, command = BIN): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const child = spawn(process.execPath, [command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
   });
+}
+
+/** The command as a child process, without blocking this one. */
+export async function runCli(args: string[], cwd: string, env: Record<string, string> = cleanEnv()): Promise<CliResult> {
+  const run = await runCliBytes(args, cwd, env);
+  return { ...run, stdout: run.stdout.toString('utf8') };
 }
 
 /** git with a fixed identity, for setting up and inspecting repositories in tests. */
