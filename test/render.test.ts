@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { loadYamlAll } from './support/yaml.js';
+import { readYamlStream } from '../config/yaml-stream.js';
 import { renderProject, type KubeObject } from '../render/render.js';
 import type { ReleasesIndex } from '../render/releases-index.js';
 import { COLLAPSED, inputsFrom } from './support/fixtures.js';
@@ -18,7 +18,9 @@ const objectsOf = (tree: ReadonlyMap<string, string>, path: string): KubeObject[
   if (!files.has(path)) {
     const text = tree.get(path);
     if (text === undefined) throw new Error(`${path} was not rendered`);
-    files.set(path, loadYamlAll(text) as KubeObject[]);
+    const stream = readYamlStream(text);
+    if (!stream.ok) throw new Error(`${path}: ${stream.error.message}`);
+    files.set(path, stream.values.filter((o) => o !== null) as KubeObject[]);
   }
   return files.get(path)!;
 };

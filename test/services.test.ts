@@ -1,4 +1,4 @@
-import { loadYaml } from './support/yaml.js';
+import { readYamlDocument } from '../config/yaml-stream.js';
 import { defaultRender } from './support/default-render.js';
 
 // The render of environments/, shared with the other suites that read it (support/default-render.ts).
@@ -91,7 +91,7 @@ describe('mw-debug', () => {
     expect(envOf(app).SERVERGROUP).toBe('kube-mw-debug-next');
     expect(app.volumeMounts.map((m: any) => m.mountPath)).toContain('/srv/mediawiki/w/debug');
     const envoy = objectsOf('eqiad/mw-debug/next/manifest.yaml').find((o) => o.kind === 'ConfigMap' && o.metadata.name.includes('envoy-config'));
-    const ingress = loadYaml(envoy.data['envoy.yaml']).static_resources.listeners.find((l: any) => l.listener_filters);
+    const ingress = (readYamlDocument(envoy.data['envoy.yaml']) as any).static_resources.listeners.find((l: any) => l.listener_filters);
     expect(ingress.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy).toEqual({ retry_on: '5xx', num_retries: 1 });
     expect(rollout.spec.replicas).toBe(2);
   });

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadYaml } from './support/yaml.js';
+import { readYamlDocument } from '../config/yaml-stream.js';
 import * as environments from '../environments/index.js';
 import { runValidate } from '../cli/commands/validate.js';
 import { parseInputs } from '../render/inputs.js';
@@ -35,7 +35,7 @@ const configMap = (objs: Obj[], name: RegExp): Obj => objs.find((o) => o.kind ==
 /** The ingress listener's HttpConnectionManager with the x-client-ip header moved from its route_config onto itself. */
 function misplaceEnvoyHeader(objs: Obj[]): { cm: Obj; field: string } {
   const cm = configMap(objs, /envoy-config/);
-  const bootstrap = loadYaml(cm.data['envoy.yaml']);
+  const bootstrap = readYamlDocument(cm.data['envoy.yaml']) as any;
   const listeners: Obj[] = bootstrap.static_resources.listeners;
   const li = listeners.findIndex((l) => l.filter_chains?.[0]?.transport_socket);
   const hcm = listeners[li].filter_chains[0].filters[0].typed_config;

@@ -4,7 +4,7 @@
  * .inc files, an envoy field on the wrong message) are reported with file, object and field.
  */
 import { stringify } from 'yaml';
-import { loadYaml } from '../support/yaml.js';
+import { readYamlDocument } from '../../config/yaml-stream.js';
 import { checkRenderedContent } from '../../validate/programs/index.js';
 import { productionRelease } from './production.js';
 import { contentProgramsReady } from '../support/content-programs.js';
@@ -40,7 +40,7 @@ describe('content checks on a rendered tree', () => {
     envvars.data = { MCROUTER_SERVER: '10.64.72.12:4442' };
     // request_headers_to_add moved from route_config up to the HttpConnectionManager.
     const envoyCm = objects.find((o) => o.kind === 'ConfigMap' && /envoy-config/.test(o.metadata.name));
-    const bootstrap = loadYaml(envoyCm.data['envoy.yaml']);
+    const bootstrap = readYamlDocument(envoyCm.data['envoy.yaml']) as any;
     const hcm = bootstrap.static_resources.listeners[2].filter_chains[0].filters[0].typed_config;
     hcm.request_headers_to_add = [{ header: { key: 'x-client-ip', value: '%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%' } }];
     envoyCm.data['envoy.yaml'] = stringify(bootstrap);

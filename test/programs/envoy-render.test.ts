@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { checkEnvoyBootstrap } from '../../validate/programs/envoy.js';
 import { defaultRender } from '../support/default-render.js';
 import { configMapEntry, productionRelease } from './production.js';
-import { loadYaml } from '../support/yaml.js';
+import { readYamlDocument } from '../../config/yaml-stream.js';
 
 type Any = any; // Kubernetes objects and envoy config as parsed YAML
 
@@ -21,7 +21,7 @@ const configMap = (objects: Any[], name: RegExp, key: string): string => objects
  */
 const bootstraps = new Map<string, Any>();
 const parseBootstrap = (text: string): Any => {
-  if (!bootstraps.has(text)) bootstraps.set(text, loadYaml(text));
+  if (!bootstraps.has(text)) bootstraps.set(text, readYamlDocument(text));
   return bootstraps.get(text);
 };
 
@@ -84,7 +84,7 @@ describe('rendered envoy configuration', () => {
 
   test("mw-web main listens on production's ports and addresses, with its stat prefix, drain settings and tracing", () => {
     const listeners = (b: Any) => b.static_resources.listeners.map((l: Any) => `${l.address.socket_address.address}:${l.address.socket_address.port_value}`).sort();
-    const prodBootstrap: Any = loadYaml(configMapEntry(production, /envoy-config/, 'envoy.yaml'));
+    const prodBootstrap: Any = readYamlDocument(configMapEntry(production, /envoy-config/, 'envoy.yaml'));
     const ourBootstrap: Any = parseBootstrap(configMap(ours, /envoy-config/, 'envoy.yaml'));
     expect(listeners(ourBootstrap)).toEqual(listeners(prodBootstrap));
     const clusters = (b: Any) => b.static_resources.clusters.map((c: Any) => c.name).sort();

@@ -2,7 +2,7 @@
  * The facts the parity test compares between a production render (test/fixtures/production) and
  * ours, read the same way from both, and the deliberate differences that normalise them. Pure.
  */
-import { loadYaml } from './yaml.js';
+import { readYamlDocument } from '../../config/yaml-stream.js';
 
 type Obj = Record<string, any>;
 
@@ -122,7 +122,7 @@ export function releaseFacts(objects: readonly Obj[], release: string): ReleaseF
 
   const envoyBootstraps = configMapObjects.filter((o) => typeof o.data?.['envoy.yaml'] === 'string').map((o) => ({ configMap: o.metadata.name as string, text: o.data['envoy.yaml'] as string }));
   const listeners = envoyBootstraps.flatMap(({ text }) =>
-    ((loadYaml(text)?.static_resources?.listeners ?? []) as Obj[]).map((l) => `${l.address?.socket_address?.address}:${l.address?.socket_address?.port_value}`),
+    (((readYamlDocument(text) as Obj | null)?.static_resources?.listeners ?? []) as Obj[]).map((l) => `${l.address?.socket_address?.address}:${l.address?.socket_address?.port_value}`),
   );
 
   const sites = Object.values(data(/httpd-sites/)).join('\n');

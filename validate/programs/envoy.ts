@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 // js-yaml, not yaml: a bootstrap is some 300 KB, which yaml parses in about 130 ms and js-yaml in 10.
-import jsYaml from 'js-yaml';
+import { readYamlDocument } from '../../config/yaml-stream.js';
 import type { ContentSource, ProgramViolation } from './types.js';
 
 const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
@@ -278,7 +278,7 @@ export function checkEnvoyBootstrap(content: string | Record<string, unknown>, s
   let value: unknown = content;
   if (typeof content === 'string') {
     try {
-      value = jsYaml.load(content, { schema: jsYaml.CORE_SCHEMA });
+      value = readYamlDocument(content);
     } catch (e) {
       return [{ program: 'envoy', ...source, message: `not YAML/JSON: ${(e as Error).message.split('\n')[0]}` }];
     }
