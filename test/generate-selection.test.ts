@@ -123,8 +123,8 @@ describe('runGenerate: failures before anything of the checkout loads', () => {
   // stack, no secrets) is generate-contract.test.ts's unknown-release run.
   const failure = async (dir: string, env: Record<string, string>): Promise<{ error: unknown; log: string[] }> => {
     const log: string[] = [];
-    // MW_GITOPS_TRANSFORM_CACHE=0: no loader hooks registered in the test process.
-    const error = await runGenerate({ dir }, { ...env, MW_GITOPS_TRANSFORM_CACHE: '0' }, (line) => log.push(line)).then(
+    // These fail before the checkout's sources load, so no loader is registered in this process.
+    const error = await runGenerate({ dir }, env, (line) => log.push(line)).then(
       () => undefined,
       (err: unknown) => err,
     );
