@@ -19,8 +19,8 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import ts from 'typescript';
+import { readYamlDocument } from '../config/yaml-stream.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The upstream CRD files (copied verbatim; schemas/crds/SOURCES.md names their origin). */
@@ -79,7 +79,7 @@ export interface CrdExtract {
 }
 
 export function extractCrd(file: string, text: string): CrdExtract {
-  const doc = YAML.parse(text) as {
+  const doc = readYamlDocument(text) as {
     spec: { group: string; scope: string; names: { kind: string }; versions: { name: string; served: boolean; storage: boolean; schema: { openAPIV3Schema: Json } }[] };
   };
   const versions = doc.spec.versions.filter((v) => v.served);

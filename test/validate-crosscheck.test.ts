@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
+import { readYamlDocument } from '../config/yaml-stream.js';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
 import { SERVICES, SITES } from './support/fixtures.js';
@@ -36,7 +36,7 @@ const ajvAllErrors = addFormats(new Ajv({ allErrors: true, strict: false, code: 
 /** The raw openAPIV3Schema of each served version of each CRD, compiled on first use. */
 const crdSchemas = new Map<string, Obj>();
 for (const file of CRD_FILES) {
-  const crd = parse(readFileSync(join(CRD_DIR, file), 'utf8'));
+  const crd = readYamlDocument(readFileSync(join(CRD_DIR, file), 'utf8')) as Obj;
   for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
 }
 const crdValidators = new Map<string, ValidateFunction>();
