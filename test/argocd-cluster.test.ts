@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { ConfigMap } from 'kubernetes-models/v1';
-import { parse, parseAllDocuments } from 'yaml';
+import { readYamlDocument, readYamlStream } from '../config/yaml-stream.js';
 import { PROJECT } from './support/cli.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -21,7 +21,7 @@ const CLUSTER_DIR = join(PROJECT, 'argocd/cluster');
 const CRD_FILE = join(PROJECT, 'schemas/crds/argo-cd-appproject-crd.yaml');
 const CRD_SHA256 = 'ab225266944322750136f1198d93786e4a79a0e43c8d149abfba44da30a3eac8';
 
-const read = (path: string): Obj => parse(readFileSync(path, 'utf8')) as Obj;
+const read = (path: string): Obj => readYamlDocument(readFileSync(path, 'utf8')) as Obj;
 const shipped = readdirSync(CLUSTER_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort()
@@ -107,8 +107,10 @@ test('the AppProject admits every kind the rendered manifests hold, and no more'
     if (!cluster.isDirectory() || cluster.name === 'argocd') continue;
     for (const file of readdirSync(join(PROJECT, 'dist', cluster.name), { recursive: true }) as string[]) {
       if (!file.endsWith('.yaml')) continue;
-      for (const doc of parseAllDocuments(readFileSync(join(PROJECT, 'dist', cluster.name, file), 'utf8'))) {
-        const object = doc.toJS() as Obj | null;
+      const stream = readYamlStream(readFileSync(join(PROJECT, 'dist', cluster.name, file), 'utf8'));
+      if (!stream.ok) throw new Error(`dist/${cluster.name}/${file}: ${stream.error.message}`);
+      for (const value of stream.values) {
+        const object = value as Obj | null;
         if (!object?.kind) continue;
         const group = (object.apiVersion as string).includes('/') ? (object.apiVersion as string).split('/')[0] : '';
         rendered.add(`${group}/${object.kind}`);
@@ -144,7 +146,9 @@ test('what docs/argocd.md says a cluster gets is what the render holds: sync opt
     }
   }
   const manifest = readFileSync(join(PROJECT, 'dist/eqiad/mw-jobrunner/main/manifest.yaml'), 'utf8');
-  const rollout = parseAllDocuments(manifest).map((d) => d.toJS() as Obj).find((o) => o?.kind === 'Rollout')!;
+  const stream = readYamlStream(manifest);
+  if (!stream.ok) throw new Error(stream.error.message);
+  const rollout = (stream.values as Obj[]).find((o) => o?.kind === 'Rollout')!;
   expect(doc).toContain(`rollbackWindow: {revisions: ${rollout.spec.rollbackWindow.revisions}}`);
   expect(doc).toContain(`\`revisionHistoryLimit: ${rollout.spec.revisionHistoryLimit}\``);
   // The 8 s preStop sleep (longer than envoy's 3 s drain) plus php-fpm's 86400 s in mw-jobrunner.

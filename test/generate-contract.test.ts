@@ -15,10 +15,10 @@ import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parse, parseAllDocuments } from 'yaml';
 import { argoEnv, imageInstall, linkNodeModules, readText, removeDir, repoRoot, runCli, type CliRun } from './support/checkout.js';
 import { copySmallCheckout, writeDist } from './support/generate-checkout.js';
 import { runCliBytes } from './support/git.js';
+import { readYamlDocument, readYamlStream } from '../config/yaml-stream.js';
 
 interface IndexEntry {
   cluster: string;
@@ -104,9 +104,9 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['main', 'migration']));
     expect(run.stdout.toString('utf8')).toBe(releases.map((r) => dist(r.path)).join(''));
     // A valid YAML stream of Kubernetes objects (what Argo CD's kube.SplitYAML reads).
-    const docs = parseAllDocuments(run.stdout.toString('utf8'));
-    expect(docs.every((d) => d.errors.length === 0)).toBe(true);
-    const objects = docs.map((d) => d.toJS() as { apiVersion?: string; kind?: string; metadata?: { labels?: Record<string, string> } });
+    const stream = readYamlStream(run.stdout.toString('utf8'));
+    if (!stream.ok) throw new Error(`generate printed a broken YAML stream: ${stream.error.message}`);
+    const objects = stream.values as { apiVersion?: string; kind?: string; metadata?: { labels?: Record<string, string> } }[];
     expect(objects.every((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string')).toBe(true);
   });
 
@@ -200,7 +200,7 @@ describe("plugin.yaml's init in a copy without node_modules", () => {
       const env = { ...argoEnv('mw-web-main-codfw'), ARGOCD_ENV_MW_CLUSTER: 'codfw', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' };
       expectOneLineFailure(runCli(['generate'], bare, env), /node_modules/);
 
-      const plugin = parse(readText(join(repoRoot, 'argocd/plugin.yaml'))) as { spec: { init: { command: string[]; args?: string[] } } };
+      const plugin = readYamlDocument(readText(join(repoRoot, 'argocd/plugin.yaml'))) as { spec: { init: { command: string[]; args?: string[] } } };
       const [cmd, ...rest] = [...plugin.spec.init.command, ...(plugin.spec.init.args ?? [])];
       const init = spawnSync(cmd, rest, { cwd: bare, env: { ...env, MW_GITOPS_HOME: repoRoot }, encoding: 'utf8' });
       expect(init.status).toBe(0);

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError, UserError } from '../config/errors.js';
+import { readYamlDocument } from '../config/yaml-stream.js';
 import { meshListeners, parseMeshCatalogue } from '../config/services-mesh.js';
 import * as environments from '../environments/index.js';
 import { parseInputs } from '../render/inputs.js';
@@ -31,7 +31,7 @@ describe('service-mesh catalogue', () => {
 
   test("matches production's envoy listeners, clusters, timeouts and retries, and its egress NetworkPolicy", () => {
     const release = productionRelease('mw-web', 'main');
-    const bootstrap: Any = parse(configMapEntry(release, /envoy-config/, 'envoy.yaml'));
+    const bootstrap: Any = readYamlDocument(configMapEntry(release, /envoy-config/, 'envoy.yaml'));
     const egress: Any[] = release.objects.find((o) => o.kind === 'NetworkPolicy')!.spec.egress;
     for (const l of catalogue.listeners) {
       const cluster: Any = bootstrap.static_resources.clusters.find((c: Any) => c.name === l.name);

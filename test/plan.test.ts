@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
 import { formatPlan, planJson, planTree } from '../changes/plan.js';
 import { DeploymentWindows, nextOpening, syncWindows, windowState, type DeploymentWindowInput } from '../config/windows.js';
 import { checked } from '../config/profile.js';
 import { ConfigError } from '../config/errors.js';
+import { readYamlDocument } from '../config/yaml-stream.js';
 import { windows } from '../environments/windows.js';
 import { planRelease } from '../render/rollout-plan.js';
 import type { ReleaseIndexEntry } from '../render/releases-index.js';
@@ -88,7 +88,7 @@ test('plan --all of the committed render: stage order, manual releases marked, a
 });
 
 function validateAppProject(object: Obj): string[] {
-  const crd = parse(readFileSync(join(PROJECT, 'schemas/crds/argo-cd-appproject-crd.yaml'), 'utf8')) as Obj;
+  const crd = readYamlDocument(readFileSync(join(PROJECT, 'schemas/crds/argo-cd-appproject-crd.yaml'), 'utf8')) as Obj;
   const version = (crd.spec.versions as Obj[]).find((v) => `${crd.spec.group}/${v.name}` === object.apiVersion)!;
   const ajv = new Ajv({ strict: false, allErrors: true });
   // ajv-formats is CommonJS: under NodeNext its default import is the module object.
@@ -100,7 +100,7 @@ function validateAppProject(object: Obj): string[] {
 
 test('the configured windows, as AppProject syncWindows, validate against Argo CD\'s CRD; a wrong type does not', () => {
   // The rendered AppProject carries the configured windows.
-  const project = parse(readFileSync(join(PROJECT, 'dist/argocd/appproject.yaml'), 'utf8')) as Obj;
+  const project = readYamlDocument(readFileSync(join(PROJECT, 'dist/argocd/appproject.yaml'), 'utf8')) as Obj;
   expect(project.spec.syncWindows).toEqual(syncWindows(windows));
   expect(project.spec.syncWindows).toEqual([
     expect.objectContaining({ kind: 'deny', schedule: '0 16 * * 5', duration: '62h', manualSync: true, timeZone: 'UTC', applications: ['*'] }),
