@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from '../bin/source-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
@@ -21,16 +22,6 @@ const KEEP_SUPERSEDED_MS = 10 * 60 * 1000;
 const importsSource = join(root, 'imports');
 const importsOut = join(buildDir, 'imports');
 
-/** What the bundle is built from: a newer file here makes it stale. */
-const SOURCE_DIRS = ['bin', 'changes', 'cli', 'config', 'constructs', 'environments', 'git', 'imports', 'render', 'synth', 'validate'];
-
-function* sourceFiles() {
-  for (const dir of SOURCE_DIRS) {
-    for (const name of readdirSync(join(root, dir), { recursive: true })) {
-      if (/\.(ts|mjs|json)$/.test(name)) yield join(root, dir, name);
-    }
-  }
-}
 
 /** True while build/mw-gitops.mjs is newer than every source file and than this script. */
 export function bundleIsFresh() {
@@ -41,7 +32,7 @@ export function bundleIsFresh() {
     return false;
   }
   if (statSync(fileURLToPath(import.meta.url)).mtimeMs > built) return false;
-  for (const file of sourceFiles()) if (statSync(file).mtimeMs > built) return false;
+  for (const file of sourceFiles(root)) if (statSync(file).mtimeMs > built) return false;
   return true;
 }
 
@@ -50,7 +41,7 @@ export function bundleIsFresh() {
  * Only those few files go through JavaScript; esbuild reads the rest (megabytes of imports/) itself.
  */
 function keepSourceUrls(outdir) {
-  const users = [...sourceFiles()].filter((f) => f.endsWith('.ts') && dirname(f) !== importsSource && readFileSync(f, 'utf8').includes('import.meta.url'));
+  const users = [...sourceFiles(root)].filter((f) => f.endsWith('.ts') && dirname(f) !== importsSource && readFileSync(f, 'utf8').includes('import.meta.url'));
   // Matched by their path inside the repository, whatever absolute spelling esbuild uses.
   const escape = (f) => relative(root, f).split('\\').join('/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '[/\\\\]');
   return {

@@ -42,15 +42,19 @@ beforeAll(() => {
 
 afterAll(() => removeDir(checkout));
 
-/** Runs generate (eqiad/mw-web/main) with one file of the copy edited, and puts the file back afterwards. */
-function generateEdited(file: string, edit: (text: string) => string): CliRun {
+/**
+ * Runs generate (eqiad/mw-web/main) with one file of the copy edited, and puts the file back
+ * afterwards. An edited source (anything but environments/ YAML) makes the checkout's code differ
+ * from the installed command's, so the render process loads the checkout's own sources.
+ */
+function generateEdited(file: string, edit: (text: string) => string, env: Record<string, string> = {}): CliRun {
   const path = join(checkout, file);
   const original = readFileSync(path, 'utf8');
   const edited = edit(original);
   expect(edited).not.toBe(original);
   writeFileSync(path, edited);
   try {
-    return runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+    return runCli(['generate'], checkout, { ...argoEnv(), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main', ...env });
   } finally {
     writeFileSync(path, original);
   }
@@ -82,7 +86,7 @@ function fingerprint(dir: string): string {
 }
 
 describe('generate in a copy of the repository, with the environment Argo CD gives', () => {
-  test('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was', () => {
+  test('one release: stdout is byte for byte dist/eqiad/mw-web/main/manifest.yaml, and the checkout is left as it was; its code is the installed one, which renders it', () => {
     const before = fingerprint(checkout);
     const run = runCli(['generate'], checkout, {
       ...argoEnv(),
@@ -94,6 +98,8 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expect(run.status).toBe(0);
     expect(run.stdout.equals(readFileSync(join(checkout, 'dist/eqiad/mw-web/main/manifest.yaml')))).toBe(true);
     expect(fingerprint(checkout)).toBe(before);
+    // The copy's code is byte for byte this command's: no render process, no tsx.
+    expect(run.stderr).toMatch(/^mw-gitops generate: generated eqiad\/mw-web\/main\/manifest\.yaml .* with the installed code \(the checkout's is the same\)\n$/);
   });
 
   // mw-api-int: the namespace of the small project with two releases in eqiad (mw-web has four).
@@ -169,6 +175,7 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
       (text) => `import { writeSync as writeFd } from 'node:fs';\nwriteFd(1, 'written to fd 1\\n');\nconsole.log('debugging a construct');\n${text.replace(/preStopSleepSeconds: \d+/, `preStopSleepSeconds: ${next}`)}`,
     );
     expect(run.status).toBe(0);
+    expect(run.stderr).not.toContain('with the installed code');
     // The grace period follows the longer drain: 7 s more of preStop sleep, 7 s more of grace.
     const expected = original
       .replace(sleep, (_, indent: string) => `- /bin/sleep\n${indent}- "${next}"`)
@@ -183,8 +190,9 @@ describe('generate in a copy of the repository, with the environment Argo CD giv
     expectOneLineFailure(run, /lost promise in the checkout/);
   });
 
-  test('a TMPDIR that is not a writable directory: generate still prints exactly the manifest', () => {
-    const run = runCli(['generate'], checkout, { ...argoEnv(), TMPDIR: join(checkout, 'package.json'), ARGOCD_ENV_MW_CLUSTER: 'eqiad', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' });
+  test("a TMPDIR that is not a writable directory: the checkout's own sources (a comment added) still render exactly the manifest", () => {
+    // tsx caches its transforms in TMPDIR; only the checkout's own code goes through tsx.
+    const run = generateEdited('constructs/mediawiki-pod.ts', (text) => `${text}\n// a comment: the checkout's code now differs from the installed command's\n`, { TMPDIR: join(checkout, 'package.json') });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toBe(dist('eqiad/mw-web/main/manifest.yaml'));
@@ -196,6 +204,10 @@ describe("plugin.yaml's init in a copy without node_modules", () => {
     // The shared copy without its node_modules link (and without dist/, which generate never reads).
     const bare = mkdtempSync(join(tmpdir(), 'mw-gitops-cmp-bare-'));
     cpSync(checkout, bare, { recursive: true, filter: (src) => ![join(checkout, 'node_modules'), join(checkout, 'dist')].includes(src) });
+    // A revision whose code is not the installed command's: its own sources need the packages.
+    // (A checkout with the installed code renders with the installed packages, init or not.)
+    const pod = join(bare, 'constructs', 'mediawiki-pod.ts');
+    writeFileSync(pod, `${readFileSync(pod, 'utf8')}\n// this revision's own comment\n`);
     try {
       const env = { ...argoEnv('mw-web-main-codfw'), ARGOCD_ENV_MW_CLUSTER: 'codfw', ARGOCD_ENV_MW_NAMESPACE: 'mw-web', ARGOCD_ENV_MW_RELEASE: 'main' };
       expectOneLineFailure(runCli(['generate'], bare, env), /node_modules/);

@@ -17,6 +17,7 @@ import { registerTsx } from '../../bin/tsx.mjs';
 import { UserError } from '../../config/errors.js';
 import { readYamlStream } from '../../config/yaml-stream.js';
 import { DnsLabel } from '../../config/names.js';
+import { hasInstalledCode } from '../installed-code.js';
 
 /** Where the installed command finds a checkout's render entry, and the API it speaks. */
 export const ENTRY_PATH = 'cli/generate-entry.ts';
@@ -210,15 +211,19 @@ function useTransformCache(env: Readonly<Record<string, string | undefined>>): v
   registerHooks(new URL('../transform-cache-hooks.ts', import.meta.url), { data: { tsxVersion, tsconfig } });
 }
 
-/** Imports the checkout's render entry, or says clearly why it cannot. */
-async function loadEntry(root: string, env: Readonly<Record<string, string | undefined>>): Promise<CheckoutEntry> {
-  const entry = join(root, ENTRY_PATH);
+/** Says clearly when `root` is not a checkout generate can render. */
+async function checkCheckout(root: string): Promise<void> {
   try {
-    await access(entry);
+    await access(join(root, ENTRY_PATH));
     await access(join(root, 'environments', 'deployments.yaml'));
   } catch {
     throw new UserError(`${root} is not an mw-gitops checkout (no ${ENTRY_PATH} or environments/deployments.yaml); run generate in the source repository's root or pass --dir`);
   }
+}
+
+/** Imports the checkout's render entry, or says clearly why it cannot. */
+async function loadEntry(root: string, env: Readonly<Record<string, string | undefined>>): Promise<CheckoutEntry> {
+  const entry = join(root, ENTRY_PATH);
   // The checkout's sources are TypeScript: tsx loads them, behind the content-keyed transform cache.
   await registerTsx();
   useTransformCache(env);
@@ -275,23 +280,35 @@ export interface GenerateOptions extends SelectionFlags {
   readonly dir: string;
 }
 
+/**
+ * Which code renders the checkout: its own (the render process loads its cli/generate-entry.ts
+ * through tsx), or the installed command's, when that is byte for byte the checkout's
+ * (cli/installed-code.ts).
+ */
+export type RenderWith = 'checkout' | 'installed';
+
 /** Renders; returns the YAML stream. Throws a one-line UserError/GenerateFailure on any error. */
-export async function runGenerate(options: GenerateOptions, env: Readonly<Record<string, string | undefined>>, log: (line: string) => void): Promise<string> {
+export async function runGenerate(options: GenerateOptions, env: Readonly<Record<string, string | undefined>>, log: (line: string) => void, using: RenderWith = 'checkout'): Promise<string> {
   const root = resolve(options.dir);
   const started = process.hrtime.bigint();
   try {
     const { selection, sources } = resolveSelection(env, options);
-    const result = await withStdoutOnStderr(async () => {
-      const entry = await loadEntry(root, env);
-      return entry.renderCheckout(selection);
-    });
+    await checkCheckout(root);
+    const result =
+      using === 'installed'
+        ? await (await import('../generate-entry.js')).renderCheckoutAt(root, selection)
+        : await withStdoutOnStderr(async () => {
+            const entry = await loadEntry(root, env);
+            return entry.renderCheckout(selection);
+          });
     if (result.text.length === 0) throw new GenerateFailure('the render produced no objects; refusing to print an empty stream');
     for (const warning of result.warnings) log(`warning: ${oneLine(warning, root)}`);
     const skew = dependencySkew(root);
     if (skew) log(`warning: ${skew}`);
     const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
     const from = KEYS.filter((k) => sources[k]).map((k) => `${k} from ${sources[k]}`).join(', ');
-    log(`generated ${result.paths.join(' + ')} (${from}) in ${ms} ms`);
+    const code = using === 'installed' ? ", with the installed code (the checkout's is the same)" : '';
+    log(`generated ${result.paths.join(' + ')} (${from}) in ${ms} ms${code}`);
     return result.text;
   } catch (err) {
     throw reportable(err, root);
@@ -315,12 +332,15 @@ export function register(program: Command): void {
     .option('--release <name>', 'one release only (else MW_RELEASE; unset: every release of the namespace)')
     .option('--dir <path>', 'the mw-gitops checkout to render', '.')
     .action(async (opts: GenerateOptions) => {
+      const log = (line: string) => process.stderr.write(`mw-gitops generate: ${line}\n`);
       if (process.env[RENDER_CHILD] === '1') {
         // The render process: its fd 1 is the parent's stderr; the YAML goes to fd 3 alone.
-        writeAll(RESULT_FD, await runGenerate(opts, process.env, (line) => process.stderr.write(`mw-gitops generate: ${line}\n`)));
+        writeAll(RESULT_FD, await runGenerate(opts, process.env, log));
         return;
       }
-      const text = await renderInChild();
+      // The checkout's own code runs only in the render process; the installed code, when the
+      // checkout's is the same, renders here.
+      const text = hasInstalledCode(resolve(opts.dir)) ? await runGenerate(opts, process.env, log, 'installed') : await renderInChild();
       checkYamlStream(text);
       // Written once, at the very end: an error before this point leaves stdout empty.
       process.stdout.write(text);
