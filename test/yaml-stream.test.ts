@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { readYamlStream } from '../config/yaml-stream.js';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { readYamlDocument, readYamlStream } from '../config/yaml-stream.js';
 import { committedTree } from './support/cli.js';
 import { PRODUCTION } from './programs/production.js';
 
@@ -47,4 +47,21 @@ test("a stream js-yaml refuses gets yaml's answer: its values when yaml reads it
   expect(stream).toEqual({ ok: false, error: { message: expected.message.split('\n')[0], line: expected.linePos?.[0]?.line } });
   expect(readYamlStream('a: 1\na: 2\n').ok).toBe(false); // duplicate keys stay an error
   expect(readYamlStream('')).toEqual({ ok: true, values: [] });
+});
+
+test('every form of plain scalar reads as yaml reads it, so a string yaml writes unquoted stays a string', () => {
+  // YAML 1.2 core: numbers, booleans and nulls in every spelling, and near misses that are strings.
+  const forms = ['1', '-0', '+12', '010', '0o17', '0o8', '0x1F', '0xg', '.5', '1.', '-1.', '+.5', '1e3', '1E+3', '-.5e-3', '1.5E-3', '12e', 'e3',
+    '+.inf', '-.Inf', '.NaN', '.nan', '~', 'null', 'Null', 'NULL', 'nUll', '', 'true', 'True', 'TRUE', 'tRUE', 'yes', 'no', 'on', 'off',
+    '1_000', '0b101', '0xFF_FF', '0.1_5', '+0x1F', '-0o7', '2001-12-14', '1:20', '1,000', '"1"', "'true'", '!!str 5', '[1, 0b1, ~]', '{1e3: a}'];
+  for (const form of forms) {
+    const text = `v: ${form}\n`;
+    expect({ form, value: (readYamlDocument(text) as { v: unknown }).v }).toEqual({ form, value: parse(text).v });
+    expect({ form, stream: readYamlStream(text) }).toEqual({ form, stream: { ok: true, values: [parse(text)] } });
+  }
+  // Strings yaml writes plain (it reads them as strings) come back as the same strings.
+  const labels = { a: '1_000', b: '0b101', c: '+0x1F', d: '-0o7', e: '0.1_5', f: 'yes' };
+  const written = stringify(labels);
+  expect(written).toContain('a: 1_000\n');
+  expect(readYamlStream(written)).toEqual({ ok: true, values: [labels] });
 });

@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jsYaml from 'js-yaml';
+import { YAML_CORE } from '../../config/yaml-stream.js';
 import { PROJECT } from '../support/cli.js';
 
 export const PRODUCTION = join(PROJECT, 'test/fixtures/production');
@@ -28,7 +29,7 @@ export function productionRelease(namespace: string, release: string): Productio
   // js-yaml reads these half-megabyte files four times as fast as yaml. `json: true` lets a
   // repeated key (helm's mw-debug render has one) keep its last value, as yaml's toJS does.
   const objects: Record<string, any>[] = [];
-  jsYaml.loadAll(readFileSync(join(PRODUCTION, file), 'utf8'), (doc) => doc && objects.push(doc as Record<string, any>), { schema: jsYaml.CORE_SCHEMA, json: true });
+  jsYaml.loadAll(readFileSync(join(PRODUCTION, file), 'utf8'), (doc) => doc && objects.push(doc as Record<string, any>), { schema: YAML_CORE, json: true });
   return { namespace, release, file, objects };
 }
 
