@@ -22,7 +22,6 @@ const KEEP_SUPERSEDED_MS = 10 * 60 * 1000;
 const importsSource = join(root, 'imports');
 const importsOut = join(buildDir, 'imports');
 
-
 /** True while build/mw-gitops.mjs is newer than every source file and than this script. */
 export function bundleIsFresh() {
   let built;
