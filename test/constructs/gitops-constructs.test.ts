@@ -8,6 +8,7 @@ import { ReleaseDisruptionBudget } from '../../constructs/release-disruption-bud
 import { stepsForReplicas } from '../../constructs/replica-steps.js';
 import { validateObjects } from '../../validate/index.js';
 import { mwWebMain } from './release.js';
+import { testChart } from './chart.js';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -64,7 +65,7 @@ test("a testserver's check runs only the commands that probe its own release's p
 });
 
 test('a disruption budget always lets a drain evict one pod', () => {
-  const chart = Testing.chart();
+  const chart = testChart();
   const props = { name: 'b', labels: {}, selector: { app: 'mediawiki' } };
   expect(() => new ReleaseDisruptionBudget(chart, 'Zero', { ...props, maxUnavailable: PercentOrCount.parse('0%') })).toThrow("'maxUnavailable' (0%) must let a node drain evict at least one pod");
   const debug = profileInCluster(profiles.find((p) => p.namespace === 'mw-debug')!, { datacenter: 'eqiad' });

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { MediaWikiPod, SIDECARS } from '../../constructs/mediawiki-pod.js';
 import type { Sidecar } from '../../constructs/pod-part.js';
@@ -6,11 +6,12 @@ import { ENVOY_DRAIN_SECONDS } from '../../constructs/pod-tls-proxy.js';
 import { MediaWikiRelease } from '../../constructs/mediawiki-release.js';
 import { mwWebMain } from './release.js';
 import { profileInCluster } from '../../config/profile.js';
+import { testChart } from './chart.js';
 
 const sidecarsOff = { exporters: false, mcrouter: false, rsyslog: false };
 
 function pod(...args: Parameters<typeof mwWebMain>) {
-  const chart = Testing.chart();
+  const chart = testChart();
   const construct = new MediaWikiPod(chart, 'Pod', { release: mwWebMain(...args), labels: { app: 'mediawiki' }, tlsSecretName: 'certs' });
   return { construct, spec: construct.template.spec!, objects: Testing.synth(chart) };
 }
@@ -60,7 +61,7 @@ test('a sidecar declares its ports once: the pod opens them for ingress', () => 
   const statsd: Sidecar = {
     build: ({ prefix }) => ({ containers: [{ name: `${prefix}-statsd`, image: 'statsd', ports: [{ name: 'statsd', containerPort: 9125 }] }] }),
   };
-  const chart = Testing.chart();
+  const chart = testChart();
   const release = mwWebMain({ sidecars: sidecarsOff });
   const podWith = new MediaWikiPod(chart, 'Pod', { release, labels: {}, tlsSecretName: 'certs', sidecars: [...SIDECARS, statsd] });
   expect(names(podWith.template.spec!.containers).at(-1)).toBe('mediawiki-main-statsd');
@@ -69,7 +70,7 @@ test('a sidecar declares its ports once: the pod opens them for ingress', () => 
 
 test("the release's NetworkPolicy follows the pod's ports as sidecars are switched", () => {
   const policyPorts = (sidecars: typeof sidecarsOff) => {
-    const chart = new MediaWikiRelease(Testing.app(), 'release', { release: mwWebMain({ sidecars }) });
+    const chart = new MediaWikiRelease(new App(), 'release', { release: mwWebMain({ sidecars }) });
     const policy = Testing.synth(chart).find((o) => o.kind === 'NetworkPolicy');
     return policy.spec.ingress[0].ports.map((p: { port: number }) => p.port);
   };
@@ -109,7 +110,7 @@ test('the grace period covers the longest drain plus the longest request: envoy 
   // mw-jobrunner's requests run for up to 1201 s.
   expect(pod({ php: { ...mwWebMain().profile.php, timeout: 1201 } }).spec.terminationGracePeriodSeconds).toBe(8 + 1201);
 
-  const chart = Testing.chart();
+  const chart = testChart();
   const props = { release: mwWebMain(), labels: {}, tlsSecretName: 'certs' };
   const custom = new MediaWikiPod(chart, 'Pod', { ...props, terminationGracePeriodSeconds: 3600, preStopSleepSeconds: 20 });
   expect(custom.template.spec!.terminationGracePeriodSeconds).toBe(3600);

@@ -5,6 +5,7 @@ import { MediaWikiRollout } from '../../constructs/mediawiki-rollout.js';
 import { PercentOrCount } from '../../constructs/percent-or-count.js';
 import { ReleaseDisruptionBudget } from '../../constructs/release-disruption-budget.js';
 import { TlsCertificate } from '../../constructs/tls-certificate.js';
+import { testChart } from './chart.js';
 
 const base = { name: 'mediawiki-main', labels: { app: 'mediawiki' }, selector: { app: 'mediawiki' }, template: { spec: { containers: [] } } };
 
@@ -17,7 +18,7 @@ test('PercentOrCount reads the profile spelling and gives the Kubernetes int-or-
 });
 
 test('a Rollout without settings gets the documented defaults', () => {
-  const chart = Testing.chart();
+  const chart = testChart();
   const rollout = new MediaWikiRollout(chart, 'Rollout', { ...base, replicas: 3, steps: [CanaryStep.setWeight(10)] });
   const spec = Testing.synth(chart)[0].spec;
   expect(spec).toMatchObject({ revisionHistoryLimit: 5, rollbackWindow: { revisions: 3 }, progressDeadlineSeconds: 1200, progressDeadlineAbort: true });
@@ -26,7 +27,7 @@ test('a Rollout without settings gets the documented defaults', () => {
 });
 
 test('Rollout settings are props', () => {
-  const chart = Testing.chart();
+  const chart = testChart();
   new MediaWikiRollout(chart, 'Rollout', {
     ...base,
     replicas: 3,
@@ -50,7 +51,7 @@ test('Rollout settings are props', () => {
 });
 
 test('the DaemonSet and the disruption budget take a PercentOrCount', () => {
-  const chart = Testing.chart();
+  const chart = testChart();
   new MediaWikiDaemonSet(chart, 'DaemonSet', base);
   new ReleaseDisruptionBudget(chart, 'Budget', { ...base, maxUnavailable: PercentOrCount.parse('6%') });
   const [daemonSet, budget] = Testing.synth(chart);
@@ -60,7 +61,7 @@ test('the DaemonSet and the disruption budget take a PercentOrCount', () => {
 
 test('certificate lifetime and renewal are props, renewal before expiry', () => {
   const props = { name: 'c', secretName: 'c', labels: {}, dnsNames: ['a.example'], issuer: { name: 'i', kind: 'ClusterIssuer', group: 'cert-manager.io' } };
-  const chart = Testing.chart();
+  const chart = testChart();
   new TlsCertificate(chart, 'Default', props);
   new TlsCertificate(chart, 'Short', { ...props, duration: '48h', renewBefore: '12h' });
   expect(Testing.synth(chart).map((o) => [o.spec.duration, o.spec.renewBefore])).toEqual([
