@@ -14,10 +14,7 @@ import { COLLAPSED, IMAGES, SERVICES, SITES } from './support/fixtures.js';
 import { checkApacheConfig } from '../validate/programs/apache.js';
 import { PROJECT } from './support/cli.js';
 import { productionRelease } from './programs/production.js';
-import { contentProgramsReady } from './support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import './support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const FILE = 'environments/sites.yaml';
 const text = readFileSync(join(PROJECT, FILE), 'utf8');

@@ -15,10 +15,7 @@ import { manifestText, renderProject } from '../render/render.js';
 import { writeTreeAtomically } from '../synth/tree-io.js';
 import { readConfigFiles } from '../synth/config-files.js';
 import { PROJECT, runCli, tempDir } from './support/cli.js';
-import { contentProgramsReady } from './support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import './support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 type Obj = Record<string, any>;
 

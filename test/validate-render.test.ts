@@ -27,10 +27,7 @@ import { resolveRelease } from '../render/resolve.js';
 import { RULES, profilePolicyExceptions, reportJson, validateRender, type ValidationResult } from '../validate/index.js';
 import { PROJECT, committedTree, runCli, tempDir } from './support/cli.js';
 import { SMALL_DEPLOYMENTS, copySmallEnvironments } from './support/small-project.js';
-import { contentProgramsReady } from './support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import './support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const files = (deployments = readFileSync(join(PROJECT, 'environments/deployments.yaml'), 'utf8')) => ({
   deployments: { file: 'environments/deployments.yaml', text: deployments },

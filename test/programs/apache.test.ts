@@ -4,10 +4,7 @@
  */
 import { checkApacheConfig } from '../../validate/programs/apache.js';
 import { productionRelease } from './production.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const mwWebMain = productionRelease('mw-web', 'main');
 const configMap = (pattern: RegExp): Record<string, string> => mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && pattern.test(o.metadata.name))!.data;

@@ -7,10 +7,7 @@ import { stringify } from 'yaml';
 import { readYamlDocument } from '../../config/yaml-stream.js';
 import { checkRenderedContent } from '../../validate/programs/index.js';
 import { productionRelease } from './production.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 type Any = any; // objects are edited freely
 

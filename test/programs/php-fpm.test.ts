@@ -1,10 +1,7 @@
 /** `php-fpm8.2 -t` with env `.inc` files mounted next to the image's own includes. */
 import { checkPhpFpmConfig, narrowPhpFpmInput } from '../../validate/programs/php-fpm.js';
 import { configMapEntry, productionRelease } from './production.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const mwWebMain = productionRelease('mw-web', 'main');
 const envvars = configMapEntry(mwWebMain, /php-envvars$/, 'envvars.inc');

@@ -13,10 +13,7 @@ import { checkRenderedContent } from '../../validate/programs/index.js';
 import { PROJECT } from '../support/cli.js';
 import { SERVICES, SITES } from '../support/fixtures.js';
 import { startWebserverPod, webserverProgramsMissing, type WebserverPod } from '../support/webserver-pod.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 type Any = any; // rendered Kubernetes objects
 

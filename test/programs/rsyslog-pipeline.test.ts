@@ -13,10 +13,7 @@ import { rsyslogConfig } from '../../constructs/rsyslog-config.js';
 import { findProgram } from '../../validate/programs/run.js';
 import { mwWebMain } from '../constructs/release.js';
 import { tempDir } from '../support/cli.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const rsyslogd = findProgram('rsyslogd');
 const POD = { KUBERNETES_NAMESPACE: 'mw-web', KUBERNETES_NODE: 'wikikube-worker1001', KUBERNETES_POD_NAME: 'mediawiki-main-abc', KUBERNETES_RELEASE: 'main', KUBERNETES_DEPLOYMENT: 'mw-web' };

@@ -3,10 +3,7 @@ import { checkRsyslogConfig } from '../../validate/programs/rsyslog.js';
 import { productionRelease } from './production.js';
 import { rsyslogConfig } from '../../constructs/rsyslog-config.js';
 import { mwWebMain as ourMwWebMain } from '../constructs/release.js';
-import { contentProgramsReady } from '../support/content-programs.js';
-
-// apache2, php-fpm and rsyslogd may still be installing (scripts/test.sh).
-await contentProgramsReady();
+import '../support/content-programs.js'; // waits for apache2, php-fpm and rsyslogd to be installed (scripts/test.sh)
 
 const mwWebMain = productionRelease('mw-web', 'main');
 const files: Record<string, string> = mwWebMain.objects.find((o) => o.kind === 'ConfigMap' && /rsyslog-config$/.test(o.metadata.name))!.data;
